@@ -1,0 +1,3 @@
+from leadwerk.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The JSON API: FastAPI routers per domain, shared dependencies, one error translator."""

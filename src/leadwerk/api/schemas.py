@@ -1,0 +1,123 @@
+"""Request and response models of the API. Separate from the tables on purpose."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadwerk.leads.types import Channel, Stage, Temperature
+
+_Str100 = Field(default=None, max_length=100)
+_Str200 = Field(default=None, max_length=200)
+
+
+class LeadIn(BaseModel):
+    """A lead as a client sends it. Either `email` or `phone` is required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "email": "anna.mueller@example.de", "first_name": "Anna", "last_name": "Müller",
+        "company": "Müller Maschinenbau GmbH", "country": "DE", "utm_source": "google",
+        "utm_medium": "cpc", "utm_campaign": "spring-webinar",
+    }]})
+
+    email: str | None = Field(default=None, max_length=320)
+    first_name: str | None = _Str100
+    last_name: str | None = _Str100
+    phone: str | None = Field(default=None, max_length=40)
+    company: str | None = _Str200
+    job_title: str | None = _Str200
+    country: str | None = Field(default=None, max_length=60)
+    language: str | None = Field(default=None, max_length=16)
+    source: str | None = _Str100
+    utm_source: str | None = _Str200
+    utm_medium: str | None = _Str200
+    utm_campaign: str | None = _Str200
+    utm_term: str | None = _Str200
+    utm_content: str | None = _Str200
+    attributes: dict[str, Any] = Field(default_factory=dict, max_length=100)
+
+
+class LeadPatch(BaseModel):
+    """Fields to change; absent fields stay as they are, `null` clears a field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=320)
+    first_name: str | None = _Str100
+    last_name: str | None = _Str100
+    phone: str | None = Field(default=None, max_length=40)
+    company: str | None = _Str200
+    job_title: str | None = _Str200
+    country: str | None = Field(default=None, max_length=60)
+    language: str | None = Field(default=None, max_length=16)
+    stage: Stage | None = None
+    temperature: Temperature | None = None
+    owner_id: int | None = Field(default=None, ge=1)
+    team_id: int | None = Field(default=None, ge=1)
+    attributes: dict[str, Any] | None = Field(default=None, max_length=100)
+
+
+class LeadOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    company: str | None
+    job_title: str | None
+    country: str | None
+    language: str | None
+    source: str | None
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    utm_term: str | None
+    utm_content: str | None
+    channel: Channel
+    stage: Stage
+    temperature: Temperature
+    score: int
+    fit_score: int
+    engagement_score: int
+    grade: str | None
+    owner_id: int | None
+    team_id: int | None
+    account_id: int | None
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class TimelineEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    kind: str
+    title: str
+    details: dict[str, Any]
+
+
+class LeadDetailOut(LeadOut):
+    timeline: list[TimelineEntryOut]
+
+
+class LeadPageOut(BaseModel):
+    items: list[LeadOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None

@@ -1,0 +1,57 @@
+"""`create_app(settings)`: builds the ASGI app and wires the adapters. Nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from leadwerk import __version__
+from leadwerk.api import health, leads, problems
+from leadwerk.api.middleware import RequestContextMiddleware
+from leadwerk.container import Container
+from leadwerk.settings import Settings
+from leadwerk.storage.engine import Database
+
+log = logging.getLogger("leadwerk.app")
+
+API_DESCRIPTION = """
+Leadwerk's JSON API. Authenticate with an API key: `Authorization: Bearer lw_<prefix>_<secret>`
+(create one with `leadwerk api-keys create NAME --scope leads:write`).
+Errors are RFC 9457 problem details (`application/problem+json`); a 422 names each field.
+"""
+
+
+def create_app(settings: Settings, *, db: Database | None = None,
+               embedded_worker: bool = False) -> FastAPI:
+    """The whole application. `db` lets tests pass a database bound to one transaction."""
+    database = db or Database.from_url(settings.database_url)
+    container = Container.build(settings, database)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if embedded_worker:
+            from leadwerk.worker import build_worker
+
+            worker = build_worker(container, name="embedded")
+            worker.start()
+            log.info("embedded worker started")
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            if db is None:
+                database.dispose()
+
+    app = FastAPI(title="Leadwerk", version=__version__, description=API_DESCRIPTION,
+                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.container = container
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(leads.router)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,66 @@
+"""Roles, scopes and the principal a request acts as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MARKETING = "marketing"
+    SALES = "sales"
+
+    @property
+    def label(self) -> str:
+        return {"admin": "Administrator", "marketing": "Marketing", "sales": "Sales"}[self.value]
+
+
+class Scope(StrEnum):
+    LEADS_READ = "leads:read"
+    LEADS_WRITE = "leads:write"
+    WEBHOOKS_MANAGE = "webhooks:manage"
+    OUTBOX_MANAGE = "outbox:manage"
+
+    @property
+    def label(self) -> str:
+        return {
+            "leads:read": "Read leads and their timelines",
+            "leads:write": "Create and edit leads",
+            "webhooks:manage": "Register, change and remove outbound webhooks",
+            "outbox:manage": "See the outbox and delivery log, retry dead messages",
+        }[self.value]
+
+
+class PrincipalKind(StrEnum):
+    USER = "user"
+    API_KEY = "api_key"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request acts as: a logged-in user (with a role) or an API key (with scopes)."""
+
+    kind: PrincipalKind
+    id: int
+    name: str
+    role: Role | None = None
+    team_id: int | None = None
+    scopes: frozenset[Scope] = frozenset()
+    language: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this principal."""
+        return f"{self.kind.value}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedApiKey:
+    """The only moment the secret exists in clear: right after creation."""
+
+    id: int
+    name: str
+    prefix: str
+    secret: str
+    scopes: frozenset[Scope]

@@ -1,0 +1,1 @@
+"""Intake: the typed input of every channel, its normalisation and validation, the pipeline."""

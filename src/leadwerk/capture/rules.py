@@ -1,0 +1,288 @@
+"""Normalisation and validation of intake fields, and the channel grouping. Pure functions.
+
+email-validator, phonenumbers and Babel's territory data are used without any I/O (no DNS).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+
+from leadwerk.capture.types import Intake, NormalisedLead
+from leadwerk.leads.rules import fold
+from leadwerk.leads.types import Channel
+
+FREEMAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.de", "hotmail.com", "hotmail.de",
+    "outlook.com", "outlook.de", "live.com", "live.de", "msn.com", "icloud.com", "me.com",
+    "aol.com", "gmx.de", "gmx.net", "gmx.at", "gmx.ch", "web.de", "t-online.de", "freenet.de",
+    "posteo.de", "mailbox.org", "protonmail.com", "proton.me", "yandex.ru", "mail.ru",
+    "arcor.de", "online.de", "bluewin.ch", "aon.at",
+})
+
+SEARCH_ENGINES = frozenset({
+    "google", "bing", "yahoo", "duckduckgo", "ecosia", "baidu", "yandex", "qwant", "startpage",
+    "ask", "naver", "seznam",
+})
+SOCIAL_NETWORKS = frozenset({
+    "facebook", "fb", "instagram", "ig", "linkedin", "lnkd", "twitter", "x", "t.co", "xing",
+    "tiktok", "youtube", "pinterest", "reddit", "snapchat", "threads", "mastodon", "whatsapp",
+    "meta",
+})
+PAID_MEDIA = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_search", "sem", "cpv", "cpa"})
+PAID_SOCIAL_MEDIA = frozenset({"paid_social", "paidsocial", "social_paid", "social-paid",
+                               "paid-social", "sponsored"})
+DISPLAY_MEDIA = frozenset({"display", "banner", "cpm", "expandable", "interstitial", "programmatic"})
+EMAIL_MEDIA = frozenset({"email", "e-mail", "e_mail", "newsletter", "mail"})
+AFFILIATE_MEDIA = frozenset({"affiliate", "partner", "partners"})
+SOCIAL_MEDIA = frozenset({"social", "social-network", "social_network", "social-media",
+                          "social_media", "sm", "organic_social"})
+OFFLINE_MEDIA = frozenset({"offline", "event", "events", "trade_show", "tradeshow", "fair",
+                           "messe", "print", "direct_mail", "conference", "webinar"})
+
+FIELD_LIMITS = {
+    "email": 320, "first_name": 100, "last_name": 100, "company": 200, "job_title": 200,
+    "source": 100, "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_term": 200,
+    "utm_content": 200,
+}
+NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "la", "le", "du", "da", "di",
+                            "del", "zu", "zur", "zum", "ten", "ter", "dos", "das", "y", "af"})
+_COMPANY_SUFFIXES = re.compile(
+    r"\b(gmbh|ag|kg|ohg|ug|se|mbh|co|inc|ltd|llc|plc|sarl|sa|bv|nv|ab|as|oy|spa|srl|corp|"
+    r"corporation|limited|company|haftungsbeschränkt|gbr|e\.?v|kgaa)\b\.?"
+)
+
+
+def clean_text(value: str | None) -> str | None:
+    """Trim, fold inner whitespace, drop control characters; empty becomes None."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value)
+    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " \t")
+    value = " ".join(value.split())
+    return value or None
+
+
+def normalise_email(value: str | None) -> tuple[str | None, str | None]:
+    """(normalised address, error message)."""
+    value = clean_text(value)
+    if value is None:
+        return None, None
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return None, f"{value!r} is not a valid email address: {exc}"
+    return f"{result.local_part}@{result.domain.lower()}", None
+
+
+def email_key(email: str | None) -> str | None:
+    """The exact-match key: the whole address in lower case."""
+    return email.lower() if email else None
+
+
+def email_domain(email: str | None) -> str | None:
+    if not email:
+        return None
+    return email.rsplit("@", 1)[1].lower()
+
+
+def company_domain(email: str | None) -> str | None:
+    domain = email_domain(email)
+    return None if domain is None or domain in FREEMAIL_DOMAINS else domain
+
+
+def normalise_phone(value: str | None, country: str | None) -> tuple[str | None, str | None]:
+    """E.164, with the lead's country as the default region; (phone, error)."""
+    value = clean_text(value)
+    if value is None:
+        return None, None
+    try:
+        parsed = phonenumbers.parse(value, country or None)
+    except phonenumbers.NumberParseException:
+        return None, f"{value!r} is not a phone number; write it with the country code, such as +49 30 1234567."
+    if not phonenumbers.is_possible_number(parsed):
+        return None, f"{value!r} is not a possible phone number for its country."
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def _case_word(word: str, first: bool) -> str:
+    lower = word.lower()
+    if not first and lower in NAME_PARTICLES:
+        return lower
+    if lower.startswith("mc") and len(word) > 2:
+        return "Mc" + word[2:3].upper() + word[3:].lower()
+    if "'" in word or "’" in word:
+        sep = "'" if "'" in word else "’"
+        head, _, tail = word.partition(sep)
+        if len(head) == 1:
+            return head.lower() + sep + tail[:1].upper() + tail[1:].lower() if head.lower() == "d" \
+                else head.upper() + sep + tail[:1].upper() + tail[1:].lower()
+    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+
+
+def normalise_name(value: str | None) -> str | None:
+    """Trimmed; cased only when it came all upper or all lower ("van der Berg" stays)."""
+    value = clean_text(value)
+    if value is None:
+        return None
+    if value != value.upper() and value != value.lower():
+        return value  # mixed case: the person wrote it that way on purpose
+    return " ".join(_case_word(w, i == 0) for i, w in enumerate(value.split(" ")))
+
+
+def name_key(first: str | None, last: str | None) -> str | None:
+    if not first and not last:
+        return None
+    joined = f"{fold(first or '')} {fold(last or '')}"
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", joined).split()) or None
+
+
+def company_key(company: str | None) -> str | None:
+    if not company:
+        return None
+    key = _COMPANY_SUFFIXES.sub(" ", fold(company))
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", key).split()) or None
+
+
+@lru_cache(maxsize=1)
+def _country_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for lang in ("en", "de", "fr"):
+        for code, name in Locale.parse(lang).territories.items():
+            if len(code) == 2 and code.isalpha():
+                lookup[fold(name)] = code
+                lookup[code.lower()] = code
+    lookup.update({"uk": "GB", "england": "GB", "usa": "US", "deutschland": "DE",
+                   "schweiz": "CH", "oesterreich": "AT", "brd": "DE"})
+    return lookup
+
+
+def normalise_country(value: str | None) -> tuple[str | None, str | None]:
+    """ISO 3166-1 alpha-2 from a code or an English, German or French name; (code, error)."""
+    value = clean_text(value)
+    if value is None:
+        return None, None
+    code = _country_lookup().get(fold(value))
+    if code is None:
+        return None, f"{value!r} is not a country; use a name or an ISO code such as DE."
+    return code, None
+
+
+def normalise_language(value: str | None) -> tuple[str | None, str | None]:
+    value = clean_text(value)
+    if value is None:
+        return None, None
+    tag = value.replace("_", "-").split("-")[0].lower()
+    if not re.fullmatch(r"[a-z]{2,3}", tag):
+        return None, f"{value!r} is not a language code; use one such as de or en."
+    return tag, None
+
+
+def _host_word(host: str) -> str:
+    """`www.google.de` → `google`, `t.co` → `t.co`."""
+    parts = [p for p in host.lower().split(".") if p not in ("www", "m", "l", "lm", "mobile")]
+    if len(parts) >= 2 and parts[-2] not in ("co", "com"):
+        return parts[-2]
+    return ".".join(parts[-2:]) if len(parts) >= 2 and len(parts[-1]) <= 2 else (parts[0] if parts else "")
+
+
+def classify_channel(
+    utm_source: str | None, utm_medium: str | None, referrer: str | None = None,
+    own_host: str | None = None,
+) -> Channel:
+    """The default channel grouping of DESIGN.md §6 from UTM source/medium and the referrer."""
+    source = (utm_source or "").strip().lower()
+    medium = (utm_medium or "").strip().lower().replace(" ", "_")
+    source_word = _host_word(source) if "." in source else source
+    if medium in PAID_SOCIAL_MEDIA or (medium in PAID_MEDIA and source_word in SOCIAL_NETWORKS):
+        return Channel.PAID_SOCIAL
+    if medium in PAID_MEDIA:
+        return Channel.PAID_SEARCH
+    if medium in DISPLAY_MEDIA:
+        return Channel.DISPLAY
+    if medium in EMAIL_MEDIA or source_word in {"newsletter", "email"}:
+        return Channel.EMAIL
+    if medium in AFFILIATE_MEDIA:
+        return Channel.AFFILIATE
+    if medium in OFFLINE_MEDIA or source_word in {"offline", "event", "messe"}:
+        return Channel.OFFLINE
+    if medium in SOCIAL_MEDIA or (source_word in SOCIAL_NETWORKS and medium in ("", "referral")):
+        return Channel.ORGANIC_SOCIAL
+    if medium == "organic" or (source_word in SEARCH_ENGINES and medium == ""):
+        return Channel.ORGANIC_SEARCH
+    if medium == "referral":
+        return Channel.REFERRAL
+    if source or medium:
+        return Channel.OTHER
+    return _channel_from_referrer(referrer, own_host)
+
+
+def _channel_from_referrer(referrer: str | None, own_host: str | None) -> Channel:
+    if not referrer:
+        return Channel.DIRECT
+    host = (urlsplit(referrer).hostname or "").lower()
+    if not host or (own_host and host.endswith(own_host.lower())):
+        return Channel.DIRECT
+    word = _host_word(host)
+    if word in SEARCH_ENGINES:
+        return Channel.ORGANIC_SEARCH
+    if word in SOCIAL_NETWORKS or host in SOCIAL_NETWORKS:
+        return Channel.ORGANIC_SOCIAL
+    return Channel.REFERRAL
+
+
+def _check_lengths(values: dict[str, str | None], errors: dict[str, str]) -> None:
+    for name, limit in FIELD_LIMITS.items():
+        value = values.get(name)
+        if value is not None and len(value) > limit:
+            errors.setdefault(name, f"At most {limit} characters, not {len(value)}.")
+
+
+def normalise(intake: Intake) -> tuple[NormalisedLead | None, dict[str, str]]:
+    """Clean every field; (the lead, {}) or (None, field → message)."""
+    errors: dict[str, str] = {}
+    email, problem = normalise_email(intake.email)
+    if problem:
+        errors["email"] = problem
+    country, problem = normalise_country(intake.country)
+    if problem:
+        errors["country"] = problem
+    phone, problem = normalise_phone(intake.phone, country)
+    if problem:
+        errors["phone"] = problem
+    language, problem = normalise_language(intake.language)
+    if problem:
+        errors["language"] = problem
+    first, last = normalise_name(intake.first_name), normalise_name(intake.last_name)
+    texts = {
+        "first_name": first, "last_name": last, "email": email,
+        "company": clean_text(intake.company), "job_title": clean_text(intake.job_title),
+        "source": clean_text(intake.source),
+        **{f: clean_text(getattr(intake, f)) for f in
+           ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")},
+    }
+    _check_lengths(texts, errors)
+    if email is None and phone is None and "email" not in errors and "phone" not in errors:
+        errors["email"] = "A lead needs an email address or a phone number."
+    if errors:
+        return None, errors
+    attributes: dict[str, Any] = dict(intake.attributes)
+    return NormalisedLead(
+        email=email, email_key=email_key(email),
+        first_name=first, last_name=last, name_key=name_key(first, last),
+        phone=phone, company=texts["company"], company_key=company_key(texts["company"]),
+        domain=company_domain(email), job_title=texts["job_title"], country=country,
+        language=language, source=texts["source"],
+        utm_source=texts["utm_source"], utm_medium=texts["utm_medium"],
+        utm_campaign=texts["utm_campaign"], utm_term=texts["utm_term"],
+        utm_content=texts["utm_content"],
+        channel=classify_channel(texts["utm_source"], texts["utm_medium"], intake.referrer),
+        attributes=attributes,
+    ), {}

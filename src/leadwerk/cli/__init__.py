@@ -1,0 +1,1 @@
+"""The `leadwerk` command: Typer app, one module per area."""

@@ -1,0 +1,32 @@
+"""The `leadwerk` command."""
+
+from __future__ import annotations
+
+import typer
+
+from leadwerk import __version__
+from leadwerk.cli import api_keys, db, serve, users
+
+app = typer.Typer(
+    name="leadwerk",
+    help="Leadwerk: self-hosted lead management. Settings come from LEADWERK_* environment "
+    "variables (see docs/configuration.md); flags override them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command(help=serve.serve.__doc__)(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.teams_app, name="teams")
+app.add_typer(api_keys.app, name="api-keys")
+
+
+@app.command()
+def version() -> None:
+    """Print Leadwerk's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

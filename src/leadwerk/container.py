@@ -1,0 +1,21 @@
+"""What `create_app` builds once and every edge reaches through `app.state.container`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadwerk.auth.service import ApiKeyVerifier
+from leadwerk.settings import Settings
+from leadwerk.storage.engine import Database
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    api_keys: ApiKeyVerifier
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database) -> Container:
+        return cls(settings=settings, db=db,
+                   api_keys=ApiKeyVerifier(db, ttl=settings.api_key_cache_seconds))

@@ -1,0 +1,1 @@
+"""Outbox, worker, outbound webhooks. Knows no domain: policies are handed in by `create_app`."""

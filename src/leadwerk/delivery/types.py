@@ -1,0 +1,19 @@
+"""Statuses and value objects of the delivery domain."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Pending", "delivered": "Delivered", "dead": "Dead letter"}[self.value]
+
+
+class MessageKind(StrEnum):
+    WEBHOOK = "webhook"

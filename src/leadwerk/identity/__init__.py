@@ -1,0 +1,1 @@
+"""Who is who: match keys, candidate search, match scoring, merges."""

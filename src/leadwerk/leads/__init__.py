@@ -1,0 +1,1 @@
+"""The shared core: leads, accounts, touchpoints, campaigns, stage history, and their queries."""

@@ -1,0 +1,96 @@
+"""Schema management: every domain's tables in one metadata, and Alembic driven from code.
+
+Lives at the top of the package (like `app.py`) because it must know every domain's models,
+which `storage` may not import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData
+
+import leadwerk.auth.models
+import leadwerk.delivery.models
+import leadwerk.leads.models  # noqa: F401 - registers the tables on Base.metadata
+from leadwerk.errors import DatabaseBehindHead
+from leadwerk.storage.base import Base
+
+MIGRATIONS_DIR = Path(__file__).parent / "storage" / "migrations"
+
+
+def metadata() -> MetaData:
+    return Base.metadata
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["target_metadata"] = Base.metadata
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = script.get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.head
+
+
+def status(engine: Engine) -> SchemaStatus:
+    return SchemaStatus(current=current_revision(engine), head=head_revision())
+
+
+def require_head(engine: Engine) -> None:
+    st = status(engine)
+    if not st.at_head:
+        raise DatabaseBehindHead(
+            f"The database is at migration {st.current or 'none'}, this Leadwerk needs {st.head}. "
+            "Back it up, then run `leadwerk db upgrade`."
+        )
+
+
+def differences(engine: Engine) -> list[object]:
+    """What `alembic check` would report: differences between the models and the database."""
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "target_metadata": Base.metadata}
+        )
+        return list(compare_metadata(ctx, Base.metadata))

@@ -1,0 +1,116 @@
+"""One typed settings object, built at start from env `LEADWERK_*` (and CLI flags) and passed in.
+
+Nothing here runs at import: `Settings()` is called by the CLI or by tests, never by a module.
+Every field carries a description; `docs/configuration.md` is checked against them by a test.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the placeholder we refuse outside dev mode
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADWERK_", extra="ignore", frozen=True)
+
+    environment: Environment = Field(
+        Environment.PRODUCTION,
+        description="`dev` allows placeholder secrets and plain-HTTP cookies; `production` refuses them.",
+    )
+    database_url: str = Field(
+        "sqlite:///leadwerk.db",
+        description="SQLAlchemy URL: `sqlite:///path.db` (embedded default) or "
+        "`postgresql+psycopg://user@host/db` (production). `postgresql://` means psycopg 3 too.",
+    )
+    secret_key: str = Field(
+        PLACEHOLDER_SECRET,
+        description="Signs CSRF tokens and other server-side tokens. At least 32 characters "
+        "outside dev mode.",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The public URL of this instance, used in links; `https://` makes "
+        "cookies Secure.",
+    )
+    host: str = Field("127.0.0.1", description="Address `leadwerk serve` listens on.")
+    port: int = Field(8000, description="Port `leadwerk serve` listens on.")
+    log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+    log_format: LogFormat = Field(
+        LogFormat.JSON, description="`json` (one object per line) or `console` (readable)."
+    )
+    max_body_bytes: int = Field(
+        1_048_576, description="Largest request body accepted, in bytes; larger ones get 413."
+    )
+    session_max_age_seconds: int = Field(
+        8 * 3600, description="How long a UI login lasts without activity."
+    )
+    api_key_cache_seconds: float = Field(
+        5.0,
+        description="How long a process remembers a verified API key; a revoked key stops "
+        "working everywhere within this time. 0 turns the cache off.",
+    )
+    worker_poll_seconds: float = Field(
+        1.0, description="How often an idle worker looks for due outbox messages."
+    )
+    worker_batch_size: int = Field(50, description="Outbox messages one worker claims at a time.")
+    worker_lease_seconds: int = Field(
+        60,
+        description="How long a claimed message stays reserved for its worker; after that a "
+        "crashed worker's messages are claimed again.",
+    )
+    outbox_max_attempts: int = Field(
+        8, description="Delivery attempts before a message goes to the dead-letter state."
+    )
+    outbox_backoff_base_seconds: float = Field(
+        30.0, description="Delay after the first failed attempt; doubles after each further one."
+    )
+    outbox_backoff_max_seconds: float = Field(
+        6 * 3600.0, description="Longest delay between two attempts."
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, description="Timeout for one outbound webhook request."
+    )
+    static_vendor_dir: Path | None = Field(
+        None,
+        description="Folder holding front-end packages installed from npm "
+        "(`node_modules`); found next to the project by default.",
+    )
+    default_language: str = Field(
+        "en", description="UI language when neither the user nor the browser chooses one."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.environment is Environment.DEV:
+            return self
+        if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32:
+            raise ValueError(
+                "LEADWERK_SECRET_KEY is a placeholder or shorter than 32 characters; set a long "
+                "random value (for example `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`) or run in dev mode with "
+                "LEADWERK_ENVIRONMENT=dev"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")

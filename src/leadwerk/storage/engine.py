@@ -1,0 +1,118 @@
+"""Engines and sessions. `Database` is built in `create_app` (or a CLI command) and passed around.
+
+SQLite: WAL, foreign keys on, a busy timeout, and write transactions that start with
+`BEGIN IMMEDIATE`, so two writers queue instead of failing halfway with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadwerk.errors import ConfigurationError
+
+_WRITE_OPTION = "leadwerk_write"
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean psycopg 3, the driver Leadwerk ships with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(_WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Engine:
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # noqa: BLE001 - sqlalchemy raises several types for a bad URL
+        raise ConfigurationError(f"LEADWERK_DATABASE_URL is not a database URL: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10)
+        _sqlite_setup(engine)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigurationError(
+            f"Leadwerk runs on SQLite or PostgreSQL, not {parsed.get_backend_name()!r}"
+        )
+    return create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+    )
+
+
+class Database:
+    """Hands out sessions: `read()` for queries, `transaction()` for a unit of work that commits.
+
+    Tests build one over a single connection (see `Database.for_connection`) so each test runs
+    inside its own transaction and rolls back.
+    """
+
+    def __init__(self, read_factory: sessionmaker[Session], write_factory: sessionmaker[Session],
+                 engine: Engine) -> None:
+        self._read = read_factory
+        self._write = write_factory
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 20) -> Database:
+        return cls.from_engine(make_engine(url, pool_size=pool_size))
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Database:
+        read = sessionmaker(bind=engine, expire_on_commit=False)
+        write = sessionmaker(
+            bind=engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
+        )
+        return cls(read, write, engine)
+
+    @classmethod
+    def for_connection(cls, connection: Connection) -> Database:
+        """Sessions join the connection's transaction through SAVEPOINTs (test isolation)."""
+        factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        return cls(factory, factory, connection.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits when the block ends, rolls back on any exception."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
