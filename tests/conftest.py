@@ -84,8 +84,13 @@ def db(engine: Engine) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(engine: Engine) -> Settings:
-    return Settings(environment="dev", database_url=str(engine.url.render_as_string(False)),
-                    secret_key=TEST_SECRET, api_key_cache_seconds=0, log_format="console")
+    return Settings(
+        environment="dev",
+        database_url=str(engine.url.render_as_string(False)),
+        secret_key=TEST_SECRET,
+        api_key_cache_seconds=0,
+        log_format="console",
+    )
 
 
 @pytest.fixture

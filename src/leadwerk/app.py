@@ -24,8 +24,9 @@ Errors are RFC 9457 problem details (`application/problem+json`); a 422 names ea
 """
 
 
-def create_app(settings: Settings, *, db: Database | None = None,
-               embedded_worker: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings, *, db: Database | None = None, embedded_worker: bool = False
+) -> FastAPI:
     """The whole application. `db` lets tests pass a database bound to one transaction."""
     database = db or Database.from_url(settings.database_url)
     container = Container.build(settings, database)
@@ -47,8 +48,14 @@ def create_app(settings: Settings, *, db: Database | None = None,
             if db is None:
                 database.dispose()
 
-    app = FastAPI(title="Leadwerk", version=__version__, description=API_DESCRIPTION,
-                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="Leadwerk",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.state.container = container
     problems.install(app)
     app.include_router(health.router)

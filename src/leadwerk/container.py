@@ -17,5 +17,8 @@ class Container:
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Container:
-        return cls(settings=settings, db=db,
-                   api_keys=ApiKeyVerifier(db, ttl=settings.api_key_cache_seconds))
+        return cls(
+            settings=settings,
+            db=db,
+            api_keys=ApiKeyVerifier(db, ttl=settings.api_key_cache_seconds),
+        )

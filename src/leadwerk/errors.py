@@ -35,7 +35,9 @@ class DomainError(LeadwerkError):
 
 
 class ValidationFailed(DomainError):
-    def __init__(self, errors: Mapping[str, str], message: str = "Some fields are invalid.") -> None:
+    def __init__(
+        self, errors: Mapping[str, str], message: str = "Some fields are invalid."
+    ) -> None:
         super().__init__(message)
         self.errors = dict(errors)
 

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
 
     environment: Environment = Field(
         Environment.PRODUCTION,
-        description="`dev` allows placeholder secrets and plain-HTTP cookies; `production` refuses them.",
+        description="`dev` allows placeholder secrets; `production` refuses them.",
     )
     database_url: str = Field(
         "sqlite:///leadwerk.db",

@@ -18,9 +18,15 @@ from tests.factories.auth import make_team, make_user
 from tests.factories.leads import make_lead
 
 ANNA = {
-    "email": "Anna.Mueller@Example.DE", "first_name": "ANNA", "last_name": "müller",
-    "phone": "030 1234567", "country": "Deutschland", "company": "Müller Maschinenbau GmbH",
-    "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring",
+    "email": "Anna.Mueller@Example.DE",
+    "first_name": "ANNA",
+    "last_name": "müller",
+    "phone": "030 1234567",
+    "country": "Deutschland",
+    "company": "Müller Maschinenbau GmbH",
+    "utm_source": "google",
+    "utm_medium": "cpc",
+    "utm_campaign": "spring",
 }
 
 
@@ -33,12 +39,19 @@ def _subscribe(db: Database) -> None:
     from leadwerk.delivery.models import WebhookEndpoint
 
     with db.transaction() as s:
-        s.add(WebhookEndpoint(url="https://hooks.example.com/in", event_types=["lead.*"],
-                              secret="s" * 32, is_active=True))
+        s.add(
+            WebhookEndpoint(
+                url="https://hooks.example.com/in",
+                event_types=["lead.*"],
+                secret="s" * 32,
+                is_active=True,
+            )
+        )
 
 
-def test_create_normalises_and_records_everything(client: TestClient, db: Database,
-                                                  headers: dict[str, str]) -> None:
+def test_create_normalises_and_records_everything(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
     _subscribe(db)
     r = client.post("/api/v1/leads", json=ANNA, headers=headers)
     assert r.status_code == 201, r.text
@@ -52,24 +65,30 @@ def test_create_normalises_and_records_everything(client: TestClient, db: Databa
     assert r.headers["location"] == f"/api/v1/leads/{body['id']}"
     with db.read() as s:
         lead = s.get(Lead, body["id"])
-        assert lead is not None and lead.email_key == "anna.mueller@example.de"
+        assert lead is not None
+        assert lead.email_key == "anna.mueller@example.de"
         tps = list(s.scalars(select(Touchpoint).where(Touchpoint.lead_id == lead.id)))
         assert [(t.type.value, t.channel.value, t.utm_campaign) for t in tps] == [
-            ("api", "paid_search", "spring")]
+            ("api", "paid_search", "spring")
+        ]
         audits = list(s.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "lead")))
         assert audits == ["lead.created"]
         outbox = list(s.scalars(select(OutboxMessage)))
         assert [(m.event_type, m.payload["data"]["id"]) for m in outbox] == [
-            ("lead.created", lead.id)]
+            ("lead.created", lead.id)
+        ]
 
 
-def test_same_email_answers_200_with_the_existing_lead(client: TestClient, db: Database,
-                                                        headers: dict[str, str]) -> None:
+def test_same_email_answers_200_with_the_existing_lead(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
     _subscribe(db)
     first = client.post("/api/v1/leads", json=ANNA, headers=headers).json()
-    r = client.post("/api/v1/leads", json={"email": "anna.mueller@EXAMPLE.de",
-                                           "job_title": "CTO", "utm_source": "linkedin"},
-                    headers=headers)
+    r = client.post(
+        "/api/v1/leads",
+        json={"email": "anna.mueller@EXAMPLE.de", "job_title": "CTO", "utm_source": "linkedin"},
+        headers=headers,
+    )
     assert r.status_code == 200
     assert r.json()["id"] == first["id"]
     assert r.json()["job_title"] == "CTO"
@@ -77,20 +96,24 @@ def test_same_email_answers_200_with_the_existing_lead(client: TestClient, db: D
     assert _count(db, Lead) == 1
     assert _count(db, Touchpoint) == 2
     with db.read() as s:
-        assert [m.event_type for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] \
-            == ["lead.created", "lead.updated"]
+        assert [
+            m.event_type for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ] == ["lead.created", "lead.updated"]
 
 
-def test_no_subscriber_means_no_outbox_rows(client: TestClient, db: Database,
-                                            headers: dict[str, str]) -> None:
+def test_no_subscriber_means_no_outbox_rows(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
     assert client.post("/api/v1/leads", json=ANNA, headers=headers).status_code == 201
     assert _count(db, OutboxMessage) == 0
 
 
-def test_invalid_fields_are_named_and_nothing_is_stored(client: TestClient, db: Database,
-                                                       headers: dict[str, str]) -> None:
-    r = client.post("/api/v1/leads", json={"email": "not-an-email", "phone": "abc"},
-                    headers=headers)
+def test_invalid_fields_are_named_and_nothing_is_stored(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
+    r = client.post(
+        "/api/v1/leads", json={"email": "not-an-email", "phone": "abc"}, headers=headers
+    )
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     fields = {e["field"] for e in r.json()["errors"]}
@@ -99,12 +122,14 @@ def test_invalid_fields_are_named_and_nothing_is_stored(client: TestClient, db: 
 
 
 def test_unknown_field_is_named(client: TestClient, headers: dict[str, str]) -> None:
-    r = client.post("/api/v1/leads", json={"email": "a@example.com", "emial": "x"},
-                    headers=headers)
+    r = client.post("/api/v1/leads", json={"email": "a@example.com", "emial": "x"}, headers=headers)
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "emial", "message":
-                                   "This field is unknown; check its spelling against the API "
-                                   "documentation."}]
+    assert r.json()["errors"] == [
+        {
+            "field": "emial",
+            "message": "This field is unknown; check its spelling against the API documentation.",
+        }
+    ]
 
 
 def test_email_or_phone_is_required(client: TestClient, headers: dict[str, str]) -> None:
@@ -113,14 +138,18 @@ def test_email_or_phone_is_required(client: TestClient, headers: dict[str, str])
     assert r.json()["errors"][0]["field"] == "email"
 
 
-def test_bad_bodies_get_clear_4xx_and_change_nothing(client: TestClient, db: Database,
-                                                    headers: dict[str, str]) -> None:
+def test_bad_bodies_get_clear_4xx_and_change_nothing(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
     json_headers = {**headers, "content-type": "application/json"}
     cases = [
         (b'{"email": "x', json_headers, 400),
         (b"\xff\xfe{}", json_headers, 400),
-        (b"email=a@example.com", {**headers, "content-type": "application/x-www-form-urlencoded"},
-         415),
+        (
+            b"email=a@example.com",
+            {**headers, "content-type": "application/x-www-form-urlencoded"},
+            415,
+        ),
         (b'{"email": "a@example.com"}', {**headers, "content-type": "text/plain"}, 415),
         (b"[1, 2]", json_headers, 422),
         (b'"text"', json_headers, 422),
@@ -137,8 +166,12 @@ def test_bad_bodies_get_clear_4xx_and_change_nothing(client: TestClient, db: Dat
 def test_auth_and_scopes(client: TestClient, db: Database) -> None:
     assert client.get("/api/v1/leads").status_code == 401
     assert client.get("/api/v1/leads", headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert client.get("/api/v1/leads",
-                      headers={"Authorization": "Bearer lw_deadbeef_secret"}).status_code == 401
+    assert (
+        client.get(
+            "/api/v1/leads", headers={"Authorization": "Bearer lw_deadbeef_secret"}
+        ).status_code
+        == 401
+    )
     read_only = bearer(db, Scope.LEADS_READ)
     assert client.get("/api/v1/leads", headers=read_only).status_code == 200
     r = client.post("/api/v1/leads", json=ANNA, headers=read_only)
@@ -159,23 +192,36 @@ def test_revoked_key_is_refused(client: TestClient, db: Database) -> None:
     assert r.json()["detail"] == "The API key was revoked."
 
 
-def test_list_filters_and_cursor_pagination(client: TestClient, db: Database,
-                                            headers: dict[str, str]) -> None:
+def test_list_filters_and_cursor_pagination(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
     with db.transaction() as s:
         owner = make_user(s, role=Role.SALES)
         ids = [make_lead(s, email=f"p{i}@example.com", company=f"Firma {i}").id for i in range(5)]
-        make_lead(s, email="bernd@beispiel.de", first_name="Bernd", last_name="Übel",
-                  utm_source="newsletter", utm_medium="email", owner_id=owner.id)
+        make_lead(
+            s,
+            email="bernd@beispiel.de",
+            first_name="Bernd",
+            last_name="Übel",
+            utm_source="newsletter",
+            utm_medium="email",
+            owner_id=owner.id,
+        )
         make_lead(s, email="old@example.com", created_at=datetime(2025, 1, 1, tzinfo=UTC))
         owner_id = owner.id
     page1 = client.get("/api/v1/leads", params={"limit": 3}, headers=headers).json()
-    assert len(page1["items"]) == 3 and page1["next_cursor"]
-    page2 = client.get("/api/v1/leads", params={"limit": 3, "cursor": page1["next_cursor"]},
-                       headers=headers).json()
-    page3 = client.get("/api/v1/leads", params={"limit": 3, "cursor": page2["next_cursor"]},
-                       headers=headers).json()
+    assert len(page1["items"]) == 3
+    assert page1["next_cursor"]
+    page2 = client.get(
+        "/api/v1/leads", params={"limit": 3, "cursor": page1["next_cursor"]}, headers=headers
+    ).json()
+    page3 = client.get(
+        "/api/v1/leads", params={"limit": 3, "cursor": page2["next_cursor"]}, headers=headers
+    ).json()
     seen = [x["id"] for p in (page1, page2, page3) for x in p["items"]]
-    assert len(seen) == 7 and len(set(seen)) == 7 and seen == sorted(seen, reverse=True)
+    assert len(seen) == 7
+    assert len(set(seen)) == 7
+    assert seen == sorted(seen, reverse=True)
     assert page3["next_cursor"] is None
 
     def ids_for(**params: object) -> list[str]:
@@ -203,15 +249,21 @@ def test_bad_filters_are_named(client: TestClient, headers: dict[str, str]) -> N
     assert r.json()["errors"][0]["field"] == "cursor"
 
 
-def test_get_includes_timeline_and_patch_edits(client: TestClient, db: Database,
-                                               headers: dict[str, str]) -> None:
+def test_get_includes_timeline_and_patch_edits(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
     lead_id = client.post("/api/v1/leads", json=ANNA, headers=headers).json()["id"]
-    r = client.patch(f"/api/v1/leads/{lead_id}", json={"stage": "mql", "phone": "+41 44 668 18 00",
-                                                       "job_title": "  Head of   IT "},
-                     headers=headers)
+    r = client.patch(
+        f"/api/v1/leads/{lead_id}",
+        json={"stage": "mql", "phone": "+41 44 668 18 00", "job_title": "  Head of   IT "},
+        headers=headers,
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["stage"], r.json()["phone"], r.json()["job_title"]) == (
-        "mql", "+41446681800", "Head of IT")
+        "mql",
+        "+41446681800",
+        "Head of IT",
+    )
     detail = client.get(f"/api/v1/leads/{lead_id}", headers=headers).json()
     kinds = [(e["kind"], e["title"]) for e in detail["timeline"]]
     assert ("stage_change", "mql") in kinds
@@ -220,17 +272,21 @@ def test_get_includes_timeline_and_patch_edits(client: TestClient, db: Database,
     assert ("audit", "lead.updated") in kinds
 
 
-def test_patch_refuses_bad_values_and_keeps_the_lead(client: TestClient, db: Database,
-                                                     headers: dict[str, str]) -> None:
+def test_patch_refuses_bad_values_and_keeps_the_lead(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
     lead_id = client.post("/api/v1/leads", json=ANNA, headers=headers).json()["id"]
-    r = client.patch(f"/api/v1/leads/{lead_id}", json={"email": "broken", "stage": "sql"},
-                     headers=headers)
+    r = client.patch(
+        f"/api/v1/leads/{lead_id}", json={"email": "broken", "stage": "sql"}, headers=headers
+    )
     assert r.status_code == 422
-    r = client.patch(f"/api/v1/leads/{lead_id}", json={"email": None, "phone": None},
-                     headers=headers)
+    r = client.patch(
+        f"/api/v1/leads/{lead_id}", json={"email": None, "phone": None}, headers=headers
+    )
     assert r.status_code == 422
     r = client.patch(f"/api/v1/leads/{lead_id}", json={"owner_id": 999999}, headers=headers)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "owner_id"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "owner_id"
     body = client.get(f"/api/v1/leads/{lead_id}", headers=headers).json()
     assert (body["stage"], body["email"]) == ("lead", "Anna.Mueller@example.de")
     assert client.get("/api/v1/leads/999999", headers=headers).status_code == 404

@@ -18,15 +18,27 @@ def make_team(session: Session, name: str | None = None) -> Team:
     return auth.create_team(session, name or f"Team {next(_seq)}", actor="test")
 
 
-def make_user(session: Session, *, role: Role = Role.ADMIN, email: str | None = None,
-              team: Team | None = None, language: str | None = None) -> User:
+def make_user(
+    session: Session,
+    *,
+    role: Role = Role.ADMIN,
+    email: str | None = None,
+    team: Team | None = None,
+    language: str | None = None,
+) -> User:
     return auth.create_user(
-        session, email=email or f"user{next(_seq)}@example.com", name=f"User {next(_seq)}",
-        password=PASSWORD, role=role, actor="test", team_id=team.id if team else None,
+        session,
+        email=email or f"user{next(_seq)}@example.com",
+        name=f"User {next(_seq)}",
+        password=PASSWORD,
+        role=role,
+        actor="test",
+        team_id=team.id if team else None,
         language=language,
     )
 
 
 def make_api_key(session: Session, *scopes: Scope, name: str = "test key") -> IssuedApiKey:
-    return auth.create_api_key(session, name=name, scopes=[s.value for s in scopes or Scope],
-                               actor="test")
+    return auth.create_api_key(
+        session, name=name, scopes=[s.value for s in scopes or Scope], actor="test"
+    )

@@ -24,10 +24,17 @@ def readyz(c: ContainerDep) -> JSONResponse:
     try:
         st = schema.status(c.db.engine)
     except SQLAlchemyError as exc:
-        return JSONResponse({"status": "unavailable", "detail": f"database unreachable: "
-                             f"{type(exc).__name__}"}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "detail": f"database unreachable: {type(exc).__name__}"},
+            status_code=503,
+        )
     if not st.at_head:
-        return JSONResponse({"status": "unavailable", "detail":
-                             f"database at migration {st.current}, code needs {st.head}; "
-                             "run `leadwerk db upgrade`"}, status_code=503)
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "detail": f"database at migration {st.current}, code needs {st.head}; "
+                "run `leadwerk db upgrade`",
+            },
+            status_code=503,
+        )
     return JSONResponse({"status": "ok", "database": c.db.dialect, "migration": st.current})

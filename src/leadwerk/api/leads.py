@@ -26,10 +26,18 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=201, response_model=LeadOut, responses={
-    200: {"model": LeadOut, "description": "The lead existed already (same email) and was updated."},
-    **_ERRORS,
-})
+@router.post(
+    "",
+    status_code=201,
+    response_model=LeadOut,
+    responses={
+        200: {
+            "model": LeadOut,
+            "description": "The lead existed already (same email) and was updated.",
+        },
+        **_ERRORS,
+    },
+)
 def create_lead(body: LeadIn, response: Response, c: ContainerDep, who: Writer) -> LeadOut:
     """Run the intake pipeline: normalise, match on the email, store, record, announce."""
     intake = Intake(**body.model_dump())
@@ -52,21 +60,31 @@ def list_leads(
     channel: Channel | None = None,
     created_from: Annotated[datetime | None, Query(description="Inclusive, ISO 8601")] = None,
     created_to: Annotated[datetime | None, Query(description="Exclusive, ISO 8601")] = None,
-    q: Annotated[str | None, Query(max_length=200,
-                                   description="Text in name, email or company")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in name, email or company")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE_SIZE)] = queries.DEFAULT_PAGE_SIZE,
 ) -> LeadPageOut:
     """Newest first, filtered; follow `next_cursor` for more."""
-    spec = queries.parse_filter({
-        "stage": stage, "owner_id": owner_id, "unowned": str(unowned), "channel": channel,
-        "created_from": created_from, "created_to": created_to, "q": q, "cursor": cursor,
-        "limit": limit,
-    })
+    spec = queries.parse_filter(
+        {
+            "stage": stage,
+            "owner_id": owner_id,
+            "unowned": str(unowned),
+            "channel": channel,
+            "created_from": created_from,
+            "created_to": created_to,
+            "q": q,
+            "cursor": cursor,
+            "limit": limit,
+        }
+    )
     with c.db.read() as session:
         page = queries.list_leads(session, spec, lead_visibility(who))
-        return LeadPageOut(items=[LeadOut.model_validate(x) for x in page.items],
-                           next_cursor=page.next_cursor)
+        return LeadPageOut(
+            items=[LeadOut.model_validate(x) for x in page.items], next_cursor=page.next_cursor
+        )
 
 
 @router.get("/{lead_id}", response_model=LeadDetailOut, responses=_ERRORS)
@@ -74,13 +92,15 @@ def get_lead(lead_id: int, c: ContainerDep, who: Reader) -> LeadDetailOut:
     with c.db.read() as session:
         lead = leads.get_visible_lead(session, who, lead_id)
         entries = leads.timeline(session, lead.id)
-        return LeadDetailOut.model_validate({
-            **LeadOut.model_validate(lead).model_dump(),
-            "timeline": [
-                {"at": e.at, "kind": e.kind, "title": e.title, "details": e.details}
-                for e in entries
-            ],
-        })
+        return LeadDetailOut.model_validate(
+            {
+                **LeadOut.model_validate(lead).model_dump(),
+                "timeline": [
+                    {"at": e.at, "kind": e.kind, "title": e.title, "details": e.details}
+                    for e in entries
+                ],
+            }
+        )
 
 
 @router.patch("/{lead_id}", response_model=LeadOut, responses=_ERRORS)

@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadwerk.observability import request_id_var
@@ -19,12 +20,21 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _problem(status: int, title: str, detail: str, request_id: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    body = json.dumps({"type": "about:blank", "title": title, "status": status,
-                       "detail": detail}).encode()
-    return status, body, [(b"content-type", b"application/problem+json"),
-                          (b"content-length", str(len(body)).encode()),
-                          (b"x-request-id", request_id.encode())]
+def _problem(
+    status: int, title: str, detail: str, request_id: str
+) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    ).encode()
+    return (
+        status,
+        body,
+        [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode()),
+        ],
+    )
 
 
 class RequestContextMiddleware:
@@ -61,16 +71,25 @@ class RequestContextMiddleware:
                 refusal, receive = await self._check_body(scope, headers, receive, request_id)
             if refusal is not None:
                 status, body, response_headers = refusal
-                await send_with_id({"type": "http.response.start", "status": status,
-                                    "headers": response_headers})
+                await send_with_id(
+                    {"type": "http.response.start", "status": status, "headers": response_headers}
+                )
                 await send_with_id({"type": "http.response.body", "body": body})
             else:
                 await self.app(scope, receive, send_with_id)
         finally:
-            log.info("%s %s %s", scope["method"], scope["path"], status_holder["status"],
-                     extra={"method": scope["method"], "path": scope["path"],
-                            "status": status_holder["status"],
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status_holder["status"],
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status_holder["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
             request_id_var.reset(token)
 
     async def _check_body(
@@ -78,8 +97,12 @@ class RequestContextMiddleware:
     ) -> tuple[tuple[int, bytes, list[tuple[bytes, bytes]]] | None, Receive]:
         limit = self.max_body_bytes
         declared = headers.get("content-length")
-        too_large = _problem(413, "Body too large",
-                             f"The request body exceeds the limit of {limit} bytes.", request_id)
+        too_large = _problem(
+            413,
+            "Body too large",
+            f"The request body exceeds the limit of {limit} bytes.",
+            request_id,
+        )
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return too_large, receive
         chunks: list[bytes] = []
@@ -99,15 +122,22 @@ class RequestContextMiddleware:
         if body and scope["path"].startswith(self.json_prefix):
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json" and not ctype.endswith("+json"):
-                return _problem(415, "Unsupported media type",
-                                f"Send the body as JSON with Content-Type: application/json "
-                                f"(got {ctype or 'none'!r}).", request_id), receive
+                return _problem(
+                    415,
+                    "Unsupported media type",
+                    f"Send the body as JSON with Content-Type: application/json "
+                    f"(got {ctype or 'none'!r}).",
+                    request_id,
+                ), receive
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                return _problem(400, "Invalid encoding",
-                                f"The body is not valid UTF-8 (byte {exc.start}).",
-                                request_id), receive
+                return _problem(
+                    400,
+                    "Invalid encoding",
+                    f"The body is not valid UTF-8 (byte {exc.start}).",
+                    request_id,
+                ), receive
         sent = False
 
         async def replay() -> Message:
@@ -118,4 +148,3 @@ class RequestContextMiddleware:
             return await receive()
 
         return None, replay
-

@@ -34,10 +34,21 @@ _STATUS: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
-def problem(status: int, title: str, detail: str, *, errors: list[dict[str, str]] | None = None,
-            headers: dict[str, str] | None = None, instance: str | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
-                            "detail": detail}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if instance:
         body["instance"] = instance
     if errors:
@@ -54,8 +65,7 @@ def domain_problem(exc: DomainError, instance: str | None = None) -> JSONRespons
                 errors = [{"field": f, "message": m} for f, m in exc.errors.items()]
                 detail += " " + "; ".join(f"{e['field']}: {e['message']}" for e in errors)
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return problem(status, title, detail, errors=errors, headers=headers,
-                           instance=instance)
+            return problem(status, title, detail, errors=errors, headers=headers, instance=instance)
     return problem(400, "Bad request", exc.message, instance=instance)
 
 
@@ -92,16 +102,30 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Body too large",
-                  415: "Unsupported media type", 400: "Bad request", 401: "Not authenticated",
-                  403: "Forbidden"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
-                       headers=dict(exc.headers or {}) or None, instance=request.url.path)
+        titles = {
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Body too large",
+            415: "Unsupported media type",
+            400: "Bad request",
+            401: "Not authenticated",
+            403: "Forbidden",
+        }
+        return problem(
+            exc.status_code,
+            titles.get(exc.status_code, "Error"),
+            str(exc.detail),
+            headers=dict(exc.headers or {}) or None,
+            instance=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem(500, "Internal error",
-                       "Something went wrong on our side; nothing was changed. The request id "
-                       "in the X-Request-ID header helps the operator find it in the log.",
-                       instance=request.url.path)
+        return problem(
+            500,
+            "Internal error",
+            "Something went wrong on our side; nothing was changed. The request id "
+            "in the X-Request-ID header helps the operator find it in the log.",
+            instance=request.url.path,
+        )

@@ -16,11 +16,23 @@ _Str200 = Field(default=None, max_length=200)
 class LeadIn(BaseModel):
     """A lead as a client sends it. Either `email` or `phone` is required."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "email": "anna.mueller@example.de", "first_name": "Anna", "last_name": "Müller",
-        "company": "Müller Maschinenbau GmbH", "country": "DE", "utm_source": "google",
-        "utm_medium": "cpc", "utm_campaign": "spring-webinar",
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "anna.mueller@example.de",
+                    "first_name": "Anna",
+                    "last_name": "Müller",
+                    "company": "Müller Maschinenbau GmbH",
+                    "country": "DE",
+                    "utm_source": "google",
+                    "utm_medium": "cpc",
+                    "utm_campaign": "spring-webinar",
+                }
+            ]
+        },
+    )
 
     email: str | None = Field(default=None, max_length=320)
     first_name: str | None = _Str100

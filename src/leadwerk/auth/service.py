@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -54,8 +55,14 @@ def create_team(session: Session, name: str, *, actor: str) -> Team:
     team = Team(name=name)
     session.add(team)
     session.flush()
-    audit.record(session, actor=actor, action="team.created", subject_type="team",
-                 subject_id=team.id, details={"name": name})
+    audit.record(
+        session,
+        actor=actor,
+        action="team.created",
+        subject_type="team",
+        subject_id=team.id,
+        details={"name": name},
+    )
     return team
 
 
@@ -83,22 +90,32 @@ def create_user(
         raise ValidationFailed(errors)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"A user with the email {email} exists already.")
-    user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role,
-                team_id=team_id, language=language)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=_hasher.hash(password),
+        role=role,
+        team_id=team_id,
+        language=language,
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.created", subject_type="user",
-                 subject_id=user.id, details={"email": email, "role": role.value})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        subject_type="user",
+        subject_id=user.id,
+        details={"email": email, "role": role.value},
+    )
     return user
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         raise AuthenticationFailed("The email or the password is wrong.")
     try:
         _hasher.verify(user.password_hash, password)
@@ -132,13 +149,24 @@ def start_session(
     session: Session, user: User, *, max_age_seconds: int, ip: str | None, user_agent: str | None
 ) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(
-        token_hash=_sha256(token), user_id=user.id, created_at=utcnow(),
-        expires_at=utcnow() + timedelta(seconds=max_age_seconds),
-        ip_address=ip, user_agent=(user_agent or "")[:400] or None,
-    ))
-    audit.record(session, actor=f"user:{user.id}", action="user.logged_in",
-                 subject_type="user", subject_id=user.id, details={"ip": ip})
+    session.add(
+        UserSession(
+            token_hash=_sha256(token),
+            user_id=user.id,
+            created_at=utcnow(),
+            expires_at=utcnow() + timedelta(seconds=max_age_seconds),
+            ip_address=ip,
+            user_agent=(user_agent or "")[:400] or None,
+        )
+    )
+    audit.record(
+        session,
+        actor=f"user:{user.id}",
+        action="user.logged_in",
+        subject_type="user",
+        subject_id=user.id,
+        details={"ip": ip},
+    )
     return token
 
 
@@ -167,8 +195,13 @@ def end_session(session: Session, token: str) -> None:
         select(UserSession).where(UserSession.token_hash == _sha256(token))
     )
     if user_session is not None:
-        audit.record(session, actor=f"user:{user_session.user_id}", action="user.logged_out",
-                     subject_type="user", subject_id=user_session.user_id)
+        audit.record(
+            session,
+            actor=f"user:{user_session.user_id}",
+            action="user.logged_out",
+            subject_type="user",
+            subject_id=user_session.user_id,
+        )
         session.delete(user_session)
 
 
@@ -185,8 +218,7 @@ def create_api_key(
         errors["name"] = "Give the key a name that says who uses it."
     if unknown:
         errors["scopes"] = (
-            f"Unknown scope {', '.join(unknown)}; choose from "
-            f"{', '.join(s.value for s in Scope)}."
+            f"Unknown scope {', '.join(unknown)}; choose from {', '.join(s.value for s in Scope)}."
         )
     elif not known:
         errors["scopes"] = "Give the key at least one scope."
@@ -197,12 +229,24 @@ def create_api_key(
         prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32).replace("_", "x")
     raw = f"{rules.API_KEY_PREFIX}_{prefix}_{secret}"
-    key = ApiKey(name=name.strip(), prefix=prefix, key_hash=_sha256(raw),
-                 scopes=sorted(s.value for s in known), created_by=actor, created_at=utcnow())
+    key = ApiKey(
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=_sha256(raw),
+        scopes=sorted(s.value for s in known),
+        created_by=actor,
+        created_at=utcnow(),
+    )
     session.add(key)
     session.flush()
-    audit.record(session, actor=actor, action="api_key.created", subject_type="api_key",
-                 subject_id=key.id, details={"name": key.name, "scopes": key.scopes})
+    audit.record(
+        session,
+        actor=actor,
+        action="api_key.created",
+        subject_type="api_key",
+        subject_id=key.id,
+        details={"name": key.name, "scopes": key.scopes},
+    )
     return IssuedApiKey(id=key.id, name=key.name, prefix=prefix, secret=raw, scopes=known)
 
 
@@ -223,8 +267,14 @@ def revoke_api_key(session: Session, key_ref: str, *, actor: str) -> ApiKey:
         raise NotFound(f"There is no API key {key_ref!r}.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(session, actor=actor, action="api_key.revoked", subject_type="api_key",
-                     subject_id=key.id, details={"name": key.name})
+        audit.record(
+            session,
+            actor=actor,
+            action="api_key.revoked",
+            subject_type="api_key",
+            subject_id=key.id,
+            details={"name": key.name},
+        )
     return key
 
 
@@ -256,12 +306,15 @@ class ApiKeyVerifier:
             if key.revoked_at is not None:
                 raise AuthenticationFailed("The API key was revoked.")
             principal = Principal(
-                kind=PrincipalKind.API_KEY, id=key.id, name=key.name,
+                kind=PrincipalKind.API_KEY,
+                id=key.id,
+                name=key.name,
                 scopes=rules.parse_scopes(key.scopes)[0],
             )
         with self._db.transaction() as session:
-            session.execute(update(ApiKey).where(ApiKey.id == principal.id)
-                            .values(last_used_at=utcnow()))
+            session.execute(
+                update(ApiKey).where(ApiKey.id == principal.id).values(last_used_at=utcnow())
+            )
         if self._ttl > 0:
             with self._lock:
                 self._cache[digest] = (now + self._ttl, principal)

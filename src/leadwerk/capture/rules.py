@@ -19,41 +19,154 @@ from leadwerk.capture.types import Intake, NormalisedLead
 from leadwerk.leads.rules import fold
 from leadwerk.leads.types import Channel
 
-FREEMAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.de", "hotmail.com", "hotmail.de",
-    "outlook.com", "outlook.de", "live.com", "live.de", "msn.com", "icloud.com", "me.com",
-    "aol.com", "gmx.de", "gmx.net", "gmx.at", "gmx.ch", "web.de", "t-online.de", "freenet.de",
-    "posteo.de", "mailbox.org", "protonmail.com", "proton.me", "yandex.ru", "mail.ru",
-    "arcor.de", "online.de", "bluewin.ch", "aon.at",
-})
+FREEMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.de",
+        "hotmail.com",
+        "hotmail.de",
+        "outlook.com",
+        "outlook.de",
+        "live.com",
+        "live.de",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "gmx.de",
+        "gmx.net",
+        "gmx.at",
+        "gmx.ch",
+        "web.de",
+        "t-online.de",
+        "freenet.de",
+        "posteo.de",
+        "mailbox.org",
+        "protonmail.com",
+        "proton.me",
+        "yandex.ru",
+        "mail.ru",
+        "arcor.de",
+        "online.de",
+        "bluewin.ch",
+        "aon.at",
+    }
+)
 
-SEARCH_ENGINES = frozenset({
-    "google", "bing", "yahoo", "duckduckgo", "ecosia", "baidu", "yandex", "qwant", "startpage",
-    "ask", "naver", "seznam",
-})
-SOCIAL_NETWORKS = frozenset({
-    "facebook", "fb", "instagram", "ig", "linkedin", "lnkd", "twitter", "x", "t.co", "xing",
-    "tiktok", "youtube", "pinterest", "reddit", "snapchat", "threads", "mastodon", "whatsapp",
-    "meta",
-})
+SEARCH_ENGINES = frozenset(
+    {
+        "google",
+        "bing",
+        "yahoo",
+        "duckduckgo",
+        "ecosia",
+        "baidu",
+        "yandex",
+        "qwant",
+        "startpage",
+        "ask",
+        "naver",
+        "seznam",
+    }
+)
+SOCIAL_NETWORKS = frozenset(
+    {
+        "facebook",
+        "fb",
+        "instagram",
+        "ig",
+        "linkedin",
+        "lnkd",
+        "twitter",
+        "x",
+        "t.co",
+        "xing",
+        "tiktok",
+        "youtube",
+        "pinterest",
+        "reddit",
+        "snapchat",
+        "threads",
+        "mastodon",
+        "whatsapp",
+        "meta",
+    }
+)
 PAID_MEDIA = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_search", "sem", "cpv", "cpa"})
-PAID_SOCIAL_MEDIA = frozenset({"paid_social", "paidsocial", "social_paid", "social-paid",
-                               "paid-social", "sponsored"})
-DISPLAY_MEDIA = frozenset({"display", "banner", "cpm", "expandable", "interstitial", "programmatic"})
+PAID_SOCIAL_MEDIA = frozenset(
+    {"paid_social", "paidsocial", "social_paid", "social-paid", "paid-social", "sponsored"}
+)
+DISPLAY_MEDIA = frozenset(
+    {"display", "banner", "cpm", "expandable", "interstitial", "programmatic"}
+)
 EMAIL_MEDIA = frozenset({"email", "e-mail", "e_mail", "newsletter", "mail"})
 AFFILIATE_MEDIA = frozenset({"affiliate", "partner", "partners"})
-SOCIAL_MEDIA = frozenset({"social", "social-network", "social_network", "social-media",
-                          "social_media", "sm", "organic_social"})
-OFFLINE_MEDIA = frozenset({"offline", "event", "events", "trade_show", "tradeshow", "fair",
-                           "messe", "print", "direct_mail", "conference", "webinar"})
+SOCIAL_MEDIA = frozenset(
+    {
+        "social",
+        "social-network",
+        "social_network",
+        "social-media",
+        "social_media",
+        "sm",
+        "organic_social",
+    }
+)
+OFFLINE_MEDIA = frozenset(
+    {
+        "offline",
+        "event",
+        "events",
+        "trade_show",
+        "tradeshow",
+        "fair",
+        "messe",
+        "print",
+        "direct_mail",
+        "conference",
+        "webinar",
+    }
+)
 
 FIELD_LIMITS = {
-    "email": 320, "first_name": 100, "last_name": 100, "company": 200, "job_title": 200,
-    "source": 100, "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_term": 200,
+    "email": 320,
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "job_title": 200,
+    "source": 100,
+    "utm_source": 200,
+    "utm_medium": 200,
+    "utm_campaign": 200,
+    "utm_term": 200,
     "utm_content": 200,
 }
-NAME_PARTICLES = frozenset({"van", "von", "der", "den", "de", "la", "le", "du", "da", "di",
-                            "del", "zu", "zur", "zum", "ten", "ter", "dos", "das", "y", "af"})
+NAME_PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "la",
+        "le",
+        "du",
+        "da",
+        "di",
+        "del",
+        "zu",
+        "zur",
+        "zum",
+        "ten",
+        "ter",
+        "dos",
+        "das",
+        "y",
+        "af",
+    }
+)
 _COMPANY_SUFFIXES = re.compile(
     r"\b(gmbh|ag|kg|ohg|ug|se|mbh|co|inc|ltd|llc|plc|sarl|sa|bv|nv|ab|as|oy|spa|srl|corp|"
     r"corporation|limited|company|haftungsbeschränkt|gbr|e\.?v|kgaa)\b\.?"
@@ -106,7 +219,11 @@ def normalise_phone(value: str | None, country: str | None) -> tuple[str | None,
     try:
         parsed = phonenumbers.parse(value, country or None)
     except phonenumbers.NumberParseException:
-        return None, f"{value!r} is not a phone number; write it with the country code, such as +49 30 1234567."
+        return (
+            None,
+            f"{value!r} is not a phone number; write it with the country code, "
+            "such as +49 30 1234567.",
+        )
     if not phonenumbers.is_possible_number(parsed):
         return None, f"{value!r} is not a possible phone number for its country."
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
@@ -122,8 +239,11 @@ def _case_word(word: str, first: bool) -> str:
         sep = "'" if "'" in word else "’"
         head, _, tail = word.partition(sep)
         if len(head) == 1:
-            return head.lower() + sep + tail[:1].upper() + tail[1:].lower() if head.lower() == "d" \
+            return (
+                head.lower() + sep + tail[:1].upper() + tail[1:].lower()
+                if head.lower() == "d"
                 else head.upper() + sep + tail[:1].upper() + tail[1:].lower()
+            )
     return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
 
 
@@ -159,8 +279,17 @@ def _country_lookup() -> dict[str, str]:
             if len(code) == 2 and code.isalpha():
                 lookup[fold(name)] = code
                 lookup[code.lower()] = code
-    lookup.update({"uk": "GB", "england": "GB", "usa": "US", "deutschland": "DE",
-                   "schweiz": "CH", "oesterreich": "AT", "brd": "DE"})
+    lookup.update(
+        {
+            "uk": "GB",
+            "england": "GB",
+            "usa": "US",
+            "deutschland": "DE",
+            "schweiz": "CH",
+            "oesterreich": "AT",
+            "brd": "DE",
+        }
+    )
     return lookup
 
 
@@ -190,11 +319,17 @@ def _host_word(host: str) -> str:
     parts = [p for p in host.lower().split(".") if p not in ("www", "m", "l", "lm", "mobile")]
     if len(parts) >= 2 and parts[-2] not in ("co", "com"):
         return parts[-2]
-    return ".".join(parts[-2:]) if len(parts) >= 2 and len(parts[-1]) <= 2 else (parts[0] if parts else "")
+    return (
+        ".".join(parts[-2:])
+        if len(parts) >= 2 and len(parts[-1]) <= 2
+        else (parts[0] if parts else "")
+    )
 
 
 def classify_channel(
-    utm_source: str | None, utm_medium: str | None, referrer: str | None = None,
+    utm_source: str | None,
+    utm_medium: str | None,
+    referrer: str | None = None,
     own_host: str | None = None,
 ) -> Channel:
     """The default channel grouping of DESIGN.md §6 from UTM source/medium and the referrer."""
@@ -262,11 +397,16 @@ def normalise(intake: Intake) -> tuple[NormalisedLead | None, dict[str, str]]:
         errors["language"] = problem
     first, last = normalise_name(intake.first_name), normalise_name(intake.last_name)
     texts = {
-        "first_name": first, "last_name": last, "email": email,
-        "company": clean_text(intake.company), "job_title": clean_text(intake.job_title),
+        "first_name": first,
+        "last_name": last,
+        "email": email,
+        "company": clean_text(intake.company),
+        "job_title": clean_text(intake.job_title),
         "source": clean_text(intake.source),
-        **{f: clean_text(getattr(intake, f)) for f in
-           ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")},
+        **{
+            f: clean_text(getattr(intake, f))
+            for f in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+        },
     }
     _check_lengths(texts, errors)
     if email is None and phone is None and "email" not in errors and "phone" not in errors:
@@ -275,13 +415,23 @@ def normalise(intake: Intake) -> tuple[NormalisedLead | None, dict[str, str]]:
         return None, errors
     attributes: dict[str, Any] = dict(intake.attributes)
     return NormalisedLead(
-        email=email, email_key=email_key(email),
-        first_name=first, last_name=last, name_key=name_key(first, last),
-        phone=phone, company=texts["company"], company_key=company_key(texts["company"]),
-        domain=company_domain(email), job_title=texts["job_title"], country=country,
-        language=language, source=texts["source"],
-        utm_source=texts["utm_source"], utm_medium=texts["utm_medium"],
-        utm_campaign=texts["utm_campaign"], utm_term=texts["utm_term"],
+        email=email,
+        email_key=email_key(email),
+        first_name=first,
+        last_name=last,
+        name_key=name_key(first, last),
+        phone=phone,
+        company=texts["company"],
+        company_key=company_key(texts["company"]),
+        domain=company_domain(email),
+        job_title=texts["job_title"],
+        country=country,
+        language=language,
+        source=texts["source"],
+        utm_source=texts["utm_source"],
+        utm_medium=texts["utm_medium"],
+        utm_campaign=texts["utm_campaign"],
+        utm_term=texts["utm_term"],
         utm_content=texts["utm_content"],
         channel=classify_channel(texts["utm_source"], texts["utm_medium"], intake.referrer),
         attributes=attributes,

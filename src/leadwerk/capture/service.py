@@ -24,10 +24,29 @@ from leadwerk.leads.types import Stage, Temperature
 from leadwerk.storage.base import utcnow
 
 # Filled on an existing lead only where it has no value yet; first-touch attribution stays.
-_FIRST_TOUCH = ("source", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-                "channel")
-_IDENTITY = ("email", "email_key", "first_name", "last_name", "name_key", "phone", "company",
-             "company_key", "domain", "job_title", "country", "language")
+_FIRST_TOUCH = (
+    "source",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "channel",
+)
+_IDENTITY = (
+    "email",
+    "email_key",
+    "first_name",
+    "last_name",
+    "name_key",
+    "phone",
+    "company",
+    "company_key",
+    "domain",
+    "job_title",
+    "country",
+    "language",
+)
 
 
 def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeResult, Lead]:
@@ -49,24 +68,49 @@ def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeR
         lead.updated_at = now
     leads.refresh_search_text(lead)
     lead.last_activity_at = max(lead.last_activity_at or occurred_at, occurred_at)
-    session.add(Touchpoint(
-        lead_id=lead.id, type=intake.touchpoint_type, channel=clean.channel,
-        source=clean.source, utm_source=clean.utm_source, utm_medium=clean.utm_medium,
-        utm_campaign=clean.utm_campaign, utm_term=clean.utm_term, utm_content=clean.utm_content,
-        url=intake.url, occurred_at=occurred_at, properties={},
-    ))
-    audit.record(session, actor=actor, action="lead.created" if created else "lead.updated",
-                 subject_type="lead", subject_id=lead.id,
-                 details={"via": intake.touchpoint_type.value, **({"changes": changes} if changes else {})})
-    delivery.publish(session, "lead.created" if created else "lead.updated",
-                     leads.to_document(lead))
+    session.add(
+        Touchpoint(
+            lead_id=lead.id,
+            type=intake.touchpoint_type,
+            channel=clean.channel,
+            source=clean.source,
+            utm_source=clean.utm_source,
+            utm_medium=clean.utm_medium,
+            utm_campaign=clean.utm_campaign,
+            utm_term=clean.utm_term,
+            utm_content=clean.utm_content,
+            url=intake.url,
+            occurred_at=occurred_at,
+            properties={},
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="lead.created" if created else "lead.updated",
+        subject_type="lead",
+        subject_id=lead.id,
+        details={"via": intake.touchpoint_type.value, **({"changes": changes} if changes else {})},
+    )
+    delivery.publish(
+        session, "lead.created" if created else "lead.updated", leads.to_document(lead)
+    )
     return IntakeResult(lead_id=lead.id, created=created), lead
 
 
 def _new_lead(clean: NormalisedLead, now: Any) -> Lead:
     values = {f.name: getattr(clean, f.name) for f in dc_fields(clean)}
-    return Lead(**values, phone_key=clean.phone, stage=Stage.LEAD, temperature=Temperature.COLD,
-                fit_score=0, engagement_score=0, score=0, created_at=now, updated_at=now)
+    return Lead(
+        **values,
+        phone_key=clean.phone,
+        stage=Stage.LEAD,
+        temperature=Temperature.COLD,
+        fit_score=0,
+        engagement_score=0,
+        score=0,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _merge_into(lead: Lead, clean: NormalisedLead) -> dict[str, Any]:
@@ -87,8 +131,9 @@ def _merge_into(lead: Lead, clean: NormalisedLead) -> dict[str, Any]:
     return {k: v for k, v in changes.items() if not k.endswith("_key") and k != "domain"}
 
 
-def edit_lead(session: Session, principal: Principal, lead_id: int,
-              changes: dict[str, Any]) -> Lead:
+def edit_lead(
+    session: Session, principal: Principal, lead_id: int, changes: dict[str, Any]
+) -> Lead:
     """An edit from the API or UI: identity fields are normalised exactly as at intake."""
     lead = leads.get_visible_lead(session, principal, lead_id)
     prepared = dict(changes)
@@ -97,8 +142,9 @@ def edit_lead(session: Session, principal: Principal, lead_id: int,
         email, problem = rules.normalise_email(prepared["email"])
         if problem:
             errors["email"] = problem
-        prepared.update(email=email, email_key=rules.email_key(email),
-                        domain=rules.company_domain(email))
+        prepared.update(
+            email=email, email_key=rules.email_key(email), domain=rules.company_domain(email)
+        )
     if "country" in prepared:
         prepared["country"], problem = rules.normalise_country(prepared["country"])
         if problem:
@@ -117,8 +163,9 @@ def edit_lead(session: Session, principal: Principal, lead_id: int,
         if name in prepared:
             prepared[name] = rules.normalise_name(prepared[name])
     if "first_name" in prepared or "last_name" in prepared:
-        prepared["name_key"] = rules.name_key(prepared.get("first_name", lead.first_name),
-                                              prepared.get("last_name", lead.last_name))
+        prepared["name_key"] = rules.name_key(
+            prepared.get("first_name", lead.first_name), prepared.get("last_name", lead.last_name)
+        )
     for name in ("company", "job_title"):
         if name in prepared:
             prepared[name] = rules.clean_text(prepared[name])

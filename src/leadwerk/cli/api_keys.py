@@ -16,15 +16,18 @@ app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_i
 def create(
     name: str = typer.Argument(..., help="Who or what uses the key, e.g. `website-forms`."),
     scope: list[str] = typer.Option(
-        ..., "--scope", help="Repeat for each scope: " + ", ".join(s.value for s in Scope) + "."),
+        ..., "--scope", help="Repeat for each scope: " + ", ".join(s.value for s in Scope) + "."
+    ),
     database_url: str | None = DatabaseUrlOption,
 ) -> None:
     """Create a key. The key is printed once, as the last line; only a hash is stored."""
     settings = load_settings(database_url=database_url)
     with database(settings) as db, domain_errors(), db.transaction() as session:
         issued = auth.create_api_key(session, name=name, scopes=scope, actor="cli")
-    console.print(f"Created API key {issued.name!r} (id {issued.id}, prefix {issued.prefix}) "
-                  f"with scopes {', '.join(sorted(s.value for s in issued.scopes))}.")
+    console.print(
+        f"Created API key {issued.name!r} (id {issued.id}, prefix {issued.prefix}) "
+        f"with scopes {', '.join(sorted(s.value for s in issued.scopes))}."
+    )
     console.print("Store it now; it cannot be shown again:")
     typer.echo(issued.secret)
 
@@ -39,10 +42,15 @@ def list_keys(
     with database(settings) as db, db.read() as session:
         table = Table("id", "prefix", "name", "scopes", "created", "last used", "revoked")
         for k in auth.list_api_keys(session, include_revoked=all_keys):
-            table.add_row(str(k.id), k.prefix, k.name, " ".join(k.scopes),
-                          k.created_at.strftime("%Y-%m-%d %H:%M"),
-                          k.last_used_at.strftime("%Y-%m-%d %H:%M") if k.last_used_at else "",
-                          k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
+            table.add_row(
+                str(k.id),
+                k.prefix,
+                k.name,
+                " ".join(k.scopes),
+                k.created_at.strftime("%Y-%m-%d %H:%M"),
+                k.last_used_at.strftime("%Y-%m-%d %H:%M") if k.last_used_at else "",
+                k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "",
+            )
     console.print(table)
 
 

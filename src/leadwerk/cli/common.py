@@ -19,7 +19,9 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 DatabaseUrlOption = typer.Option(
-    None, "--database-url", envvar=None,
+    None,
+    "--database-url",
+    envvar=None,
     help="Database URL; overrides LEADWERK_DATABASE_URL.",
 )
 
@@ -34,8 +36,9 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
-        lines = [f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-                 for e in exc.errors()]
+        lines = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        ]
         fail("the settings are invalid:\n  " + "\n  ".join(lines), code=2)
 
 

@@ -8,8 +8,9 @@ from leadwerk import schema
 from leadwerk.cli.common import DatabaseUrlOption, console, domain_errors, fail, load_settings
 from leadwerk.storage.engine import Database
 
-app = typer.Typer(help="Database schema: upgrade, downgrade, show the current migration.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema: upgrade, downgrade, show the current migration.", no_args_is_help=True
+)
 
 
 def _db(database_url: str | None) -> Database:
@@ -65,6 +66,8 @@ def check(database_url: str | None = DatabaseUrlOption) -> None:
     diffs = schema.differences(db.engine)
     db.dispose()
     if diffs:
-        fail("models and migrations differ; write a migration for:\n  "
-             + "\n  ".join(str(d) for d in diffs))
+        fail(
+            "models and migrations differ; write a migration for:\n  "
+            + "\n  ".join(str(d) for d in diffs)
+        )
     console.print("Models and migrations agree.")

@@ -21,9 +21,11 @@ def serve(
     port: int | None = typer.Option(None, help="Port (LEADWERK_PORT)."),
     database_url: str | None = typer.Option(None, help="Database URL (LEADWERK_DATABASE_URL)."),
     no_worker: bool = typer.Option(
-        False, "--no-worker", help="Do not run the embedded worker; run `leadwerk worker` apart."),
+        False, "--no-worker", help="Do not run the embedded worker; run `leadwerk worker` apart."
+    ),
     demo: bool = typer.Option(
-        False, "--demo", help="Fill an empty database with demo data and a demo admin first."),
+        False, "--demo", help="Fill an empty database with demo data and a demo admin first."
+    ),
     demo_leads: int = typer.Option(5000, help="How many demo leads --demo creates."),
 ) -> None:
     """Serve Leadwerk. Upgrades an embedded SQLite database on start; on PostgreSQL refuses to
@@ -46,8 +48,14 @@ def serve(
     if demo:
         console.print(f"Log in as {DEMO_ADMIN_EMAIL} with the password {DEMO_ADMIN_PASSWORD}")
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
-                    access_log=False, server_header=False)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
     finally:
         db.dispose()
 

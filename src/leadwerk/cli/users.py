@@ -30,19 +30,32 @@ def _password(password_env: str) -> str:
         return from_env
     if not os.isatty(0):
         fail(f"no terminal to ask for the password; set {password_env} instead")
-    value: str = typer.prompt("Password (at least 12 characters)", hide_input=True,
-                              confirmation_prompt=True)
+    value: str = typer.prompt(
+        "Password (at least 12 characters)", hide_input=True, confirmation_prompt=True
+    )
     return value
 
 
-def _create(email: str, name: str, role: Role, team_id: int | None, password_env: str,
-            database_url: str | None) -> None:
+def _create(
+    email: str,
+    name: str,
+    role: Role,
+    team_id: int | None,
+    password_env: str,
+    database_url: str | None,
+) -> None:
     settings = load_settings(database_url=database_url)
     password = _password(password_env)
     with database(settings) as db, domain_errors(), db.transaction() as session:
-        user = auth.create_user(session, email=email, name=name or email.split("@")[0],
-                                password=password, role=role, team_id=team_id,
-                                actor="cli")
+        user = auth.create_user(
+            session,
+            email=email,
+            name=name or email.split("@")[0],
+            password=password,
+            role=role,
+            team_id=team_id,
+            actor="cli",
+        )
         user_id = user.id
     console.print(f"Created {role.value} {email} (id {user_id}).")
 
@@ -52,8 +65,10 @@ def create_admin(
     email: str = typer.Argument(..., help="The admin's email; also the login name."),
     name: str = typer.Option("", help="Display name (default: the part before @)."),
     password_env: str = typer.Option(
-        PASSWORD_ENV, help="Read the password from this environment variable when it is set; "
-        "otherwise ask for it."),
+        PASSWORD_ENV,
+        help="Read the password from this environment variable when it is set; "
+        "otherwise ask for it.",
+    ),
     database_url: str | None = DatabaseUrlOption,
 ) -> None:
     """Create an administrator (asks for the password, or reads it from an env var)."""
@@ -67,7 +82,8 @@ def create(
     name: str = typer.Option("", help="Display name (default: the part before @)."),
     team_id: int | None = typer.Option(None, help="The team a sales rep belongs to."),
     password_env: str = typer.Option(
-        PASSWORD_ENV, help="Read the password from this environment variable when it is set."),
+        PASSWORD_ENV, help="Read the password from this environment variable when it is set."
+    ),
     database_url: str | None = DatabaseUrlOption,
 ) -> None:
     """Create a user with any role."""
@@ -81,8 +97,14 @@ def list_users(database_url: str | None = DatabaseUrlOption) -> None:
     with database(settings) as db, db.read() as session:
         table = Table("id", "email", "name", "role", "team", "active")
         for u in auth.list_users(session):
-            table.add_row(str(u.id), u.email, u.name, u.role.value, str(u.team_id or ""),
-                          "yes" if u.is_active else "no")
+            table.add_row(
+                str(u.id),
+                u.email,
+                u.name,
+                u.role.value,
+                str(u.team_id or ""),
+                "yes" if u.is_active else "no",
+            )
     console.print(table)
 
 

@@ -20,14 +20,15 @@ def backoff_delay(attempt: int, *, base: float, cap: float, jitter: float = 0.0)
 
     `jitter` in [0, 1) spreads retries of many messages that failed together.
     """
-    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    delay: float = min(cap, base * 2.0 ** max(0, attempt - 1))
     if jitter:
         delay *= 1 + random.uniform(-jitter, jitter)  # noqa: S311 - not for secrets
     return delay
 
 
-def next_attempt_at(now: datetime, attempt: int, *, base: float, cap: float,
-                    jitter: float = 0.1) -> datetime:
+def next_attempt_at(
+    now: datetime, attempt: int, *, base: float, cap: float, jitter: float = 0.1
+) -> datetime:
     return now + timedelta(seconds=backoff_delay(attempt, base=base, cap=cap, jitter=jitter))
 
 
@@ -41,8 +42,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},{SIGNATURE_VERSION}={mac.hexdigest()}"
 
 
-def verify(secret: str, header: str, body: bytes, now: int,
-           tolerance: int = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+def verify(
+    secret: str, header: str, body: bytes, now: int, tolerance: int = SIGNATURE_TOLERANCE_SECONDS
+) -> bool:
     """What a receiver does; used by our tests and shown in docs/webhooks.md."""
     try:
         fields = dict(part.split("=", 1) for part in header.split(","))

@@ -25,16 +25,23 @@ def publish(session: Session, event_type: str, data: dict[str, Any]) -> list[Out
     envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(), "data": data}
     messages = []
     endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types)
-        .where(WebhookEndpoint.is_active.is_(True))
+        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+            WebhookEndpoint.is_active.is_(True)
+        )
     ).all()
     for endpoint_id, event_types in endpoints:
         if not rules.subscribed(event_types, event_type):
             continue
         message = OutboxMessage(
-            kind=MessageKind.WEBHOOK, event_type=event_type, endpoint_id=endpoint_id,
-            idempotency_key=f"{event_id}:{endpoint_id}", payload=envelope,
-            status=MessageStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now,
+            kind=MessageKind.WEBHOOK,
+            event_type=event_type,
+            endpoint_id=endpoint_id,
+            idempotency_key=f"{event_id}:{endpoint_id}",
+            payload=envelope,
+            status=MessageStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
         )
         session.add(message)
         messages.append(message)

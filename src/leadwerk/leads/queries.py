@@ -72,7 +72,9 @@ def parse_filter(raw: dict[str, Any]) -> LeadFilter:
         try:
             return enum_type(value)
         except ValueError:
-            errors[name] = f"Unknown {name} {value!r}; use one of {', '.join(e.value for e in enum_type)}."
+            errors[name] = (
+                f"Unknown {name} {value!r}; use one of {', '.join(e.value for e in enum_type)}."
+            )
             return None
 
     def int_value(name: str, default: int | None) -> int | None:
@@ -107,14 +109,20 @@ def parse_filter(raw: dict[str, Any]) -> LeadFilter:
     cursor = raw.get("cursor") or None
     if cursor is not None and decode_cursor(str(cursor)) is None:
         errors["cursor"] = "The cursor is not one this server handed out; start without it."
-    q = (str(raw.get("q") or "").strip() or None)
+    q = str(raw.get("q") or "").strip() or None
     if q is not None and len(q) > 200:
         errors["q"] = "The search text may have at most 200 characters."
     unowned = str(raw.get("unowned") or "").lower() in ("1", "true", "yes", "on")
     result = LeadFilter(
-        stage=enum_value("stage", Stage), owner_id=int_value("owner_id", None), unowned=unowned,
-        channel=enum_value("channel", Channel), created_from=time_value("created_from"),
-        created_to=time_value("created_to"), q=q, cursor=cursor, limit=limit,
+        stage=enum_value("stage", Stage),
+        owner_id=int_value("owner_id", None),
+        unowned=unowned,
+        channel=enum_value("channel", Channel),
+        created_from=time_value("created_from"),
+        created_to=time_value("created_to"),
+        q=q,
+        cursor=cursor,
+        limit=limit,
     )
     if errors:
         raise ValidationFailed(errors, "The lead filter is invalid.")
@@ -138,7 +146,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def build_query(spec: LeadFilter, visibility: LeadVisibility) -> Select[tuple[Lead]]:
+def build_query(spec: LeadFilter, visibility: LeadVisibility) -> Select[Lead]:
     """Newest first; keyset pagination on the id, which grows with creation time."""
     conditions: list[Any] = []
     if not visibility.everything:

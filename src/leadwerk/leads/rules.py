@@ -18,8 +18,9 @@ def fold(value: str) -> str:
     return "".join(ch for ch in value if not unicodedata.combining(ch))
 
 
-def search_text(first_name: str | None, last_name: str | None, email: str | None,
-                company: str | None) -> str:
+def search_text(
+    first_name: str | None, last_name: str | None, email: str | None, company: str | None
+) -> str:
     """What the lead list's text search looks in: name, email and company, folded."""
     parts = [p for p in (first_name, last_name, email, company) if p]
     return fold(" ".join(parts))

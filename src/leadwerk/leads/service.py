@@ -20,11 +20,28 @@ from leadwerk.leads.types import Stage
 from leadwerk.storage.base import utcnow
 
 # Fields an edit may change; identity fields arrive here already normalised by capture.
-EDITABLE_FIELDS = frozenset({
-    "email", "email_key", "first_name", "last_name", "name_key", "phone", "phone_key",
-    "company", "company_key", "domain", "job_title", "country", "language", "stage",
-    "temperature", "owner_id", "team_id", "attributes",
-})
+EDITABLE_FIELDS = frozenset(
+    {
+        "email",
+        "email_key",
+        "first_name",
+        "last_name",
+        "name_key",
+        "phone",
+        "phone_key",
+        "company",
+        "company_key",
+        "domain",
+        "job_title",
+        "country",
+        "language",
+        "stage",
+        "temperature",
+        "owner_id",
+        "team_id",
+        "attributes",
+    }
+)
 TIMELINE_LIMIT = 200
 
 
@@ -47,33 +64,73 @@ class TimelineEntry:
 def timeline(session: Session, lead_id: int) -> list[TimelineEntry]:
     """Touchpoints, stage changes and audit entries of one lead, newest first."""
     entries: list[TimelineEntry] = []
-    for tp in session.scalars(select(Touchpoint).where(Touchpoint.lead_id == lead_id)
-                              .order_by(Touchpoint.occurred_at.desc()).limit(TIMELINE_LIMIT)):
-        entries.append(TimelineEntry(tp.occurred_at, "touchpoint", tp.type.value, {
-            "channel": tp.channel.value, "source": tp.source, "utm_campaign": tp.utm_campaign,
-            "url": tp.url, "properties": tp.properties,
-        }))
-    for sc in session.scalars(select(StageChange).where(StageChange.lead_id == lead_id)
-                              .order_by(StageChange.changed_at.desc()).limit(TIMELINE_LIMIT)):
-        entries.append(TimelineEntry(sc.changed_at, "stage_change", sc.to_stage.value, {
-            "from": sc.from_stage.value if sc.from_stage else None, "to": sc.to_stage.value,
-            "actor": sc.actor, "reason": sc.reason,
-        }))
-    for ae in session.scalars(select(AuditEntry).where(
-            AuditEntry.subject_type == "lead", AuditEntry.subject_id == str(lead_id))
-            .order_by(AuditEntry.occurred_at.desc()).limit(TIMELINE_LIMIT)):
-        entries.append(TimelineEntry(ae.occurred_at, "audit", ae.action,
-                                     {"actor": ae.actor, **ae.details}))
+    for tp in session.scalars(
+        select(Touchpoint)
+        .where(Touchpoint.lead_id == lead_id)
+        .order_by(Touchpoint.occurred_at.desc())
+        .limit(TIMELINE_LIMIT)
+    ):
+        entries.append(
+            TimelineEntry(
+                tp.occurred_at,
+                "touchpoint",
+                tp.type.value,
+                {
+                    "channel": tp.channel.value,
+                    "source": tp.source,
+                    "utm_campaign": tp.utm_campaign,
+                    "url": tp.url,
+                    "properties": tp.properties,
+                },
+            )
+        )
+    for sc in session.scalars(
+        select(StageChange)
+        .where(StageChange.lead_id == lead_id)
+        .order_by(StageChange.changed_at.desc())
+        .limit(TIMELINE_LIMIT)
+    ):
+        entries.append(
+            TimelineEntry(
+                sc.changed_at,
+                "stage_change",
+                sc.to_stage.value,
+                {
+                    "from": sc.from_stage.value if sc.from_stage else None,
+                    "to": sc.to_stage.value,
+                    "actor": sc.actor,
+                    "reason": sc.reason,
+                },
+            )
+        )
+    for ae in session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.subject_type == "lead", AuditEntry.subject_id == str(lead_id))
+        .order_by(AuditEntry.occurred_at.desc())
+        .limit(TIMELINE_LIMIT)
+    ):
+        entries.append(
+            TimelineEntry(ae.occurred_at, "audit", ae.action, {"actor": ae.actor, **ae.details})
+        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:TIMELINE_LIMIT]
 
 
-def change_stage(session: Session, lead: Lead, to_stage: Stage, *, actor: str,
-                 reason: str | None) -> None:
+def change_stage(
+    session: Session, lead: Lead, to_stage: Stage, *, actor: str, reason: str | None
+) -> None:
     if lead.stage == to_stage:
         return
-    session.add(StageChange(lead_id=lead.id, from_stage=lead.stage, to_stage=to_stage,
-                            changed_at=utcnow(), actor=actor, reason=reason))
+    session.add(
+        StageChange(
+            lead_id=lead.id,
+            from_stage=lead.stage,
+            to_stage=to_stage,
+            changed_at=utcnow(),
+            actor=actor,
+            reason=reason,
+        )
+    )
     lead.stage = to_stage
 
 
@@ -89,8 +146,9 @@ def _check_owner(session: Session, changes: dict[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
-def apply_changes(session: Session, lead: Lead, changes: dict[str, Any], *, actor: str,
-                  reason: str | None = None) -> dict[str, Any]:
+def apply_changes(
+    session: Session, lead: Lead, changes: dict[str, Any], *, actor: str, reason: str | None = None
+) -> dict[str, Any]:
     """Apply an edit; records the stage history and an audit entry with before and after."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -109,8 +167,14 @@ def apply_changes(session: Session, lead: Lead, changes: dict[str, Any], *, acto
     if diff:
         refresh_search_text(lead)
         lead.updated_at = utcnow()
-        audit.record(session, actor=actor, action="lead.updated", subject_type="lead",
-                     subject_id=lead.id, details={"changes": diff})
+        audit.record(
+            session,
+            actor=actor,
+            action="lead.updated",
+            subject_type="lead",
+            subject_id=lead.id,
+            details={"changes": diff},
+        )
     return diff
 
 
@@ -125,16 +189,32 @@ def _plain(value: Any) -> Any:
 def to_document(lead: Lead) -> dict[str, Any]:
     """The lead as plain JSON data, for webhooks and exports."""
     return {
-        "id": lead.id, "email": lead.email, "first_name": lead.first_name,
-        "last_name": lead.last_name, "phone": lead.phone, "company": lead.company,
-        "job_title": lead.job_title, "country": lead.country, "language": lead.language,
-        "source": lead.source, "utm_source": lead.utm_source, "utm_medium": lead.utm_medium,
-        "utm_campaign": lead.utm_campaign, "utm_term": lead.utm_term,
-        "utm_content": lead.utm_content, "channel": lead.channel.value,
-        "stage": lead.stage.value, "temperature": lead.temperature.value,
-        "score": lead.score, "fit_score": lead.fit_score,
-        "engagement_score": lead.engagement_score, "grade": lead.grade,
-        "owner_id": lead.owner_id, "team_id": lead.team_id, "account_id": lead.account_id,
+        "id": lead.id,
+        "email": lead.email,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "phone": lead.phone,
+        "company": lead.company,
+        "job_title": lead.job_title,
+        "country": lead.country,
+        "language": lead.language,
+        "source": lead.source,
+        "utm_source": lead.utm_source,
+        "utm_medium": lead.utm_medium,
+        "utm_campaign": lead.utm_campaign,
+        "utm_term": lead.utm_term,
+        "utm_content": lead.utm_content,
+        "channel": lead.channel.value,
+        "stage": lead.stage.value,
+        "temperature": lead.temperature.value,
+        "score": lead.score,
+        "fit_score": lead.fit_score,
+        "engagement_score": lead.engagement_score,
+        "grade": lead.grade,
+        "owner_id": lead.owner_id,
+        "team_id": lead.team_id,
+        "account_id": lead.account_id,
         "attributes": lead.attributes,
-        "created_at": lead.created_at.isoformat(), "updated_at": lead.updated_at.isoformat(),
+        "created_at": lead.created_at.isoformat(),
+        "updated_at": lead.updated_at.isoformat(),
     }

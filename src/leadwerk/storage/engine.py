@@ -51,7 +51,7 @@ def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
-    except Exception as exc:  # noqa: BLE001 - sqlalchemy raises several types for a bad URL
+    except Exception as exc:
         raise ConfigurationError(f"LEADWERK_DATABASE_URL is not a database URL: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10)
@@ -61,9 +61,7 @@ def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Engine:
         raise ConfigurationError(
             f"Leadwerk runs on SQLite or PostgreSQL, not {parsed.get_backend_name()!r}"
         )
-    return create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=10, pool_pre_ping=True
-    )
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
 
 
 class Database:
@@ -73,8 +71,12 @@ class Database:
     inside its own transaction and rolls back.
     """
 
-    def __init__(self, read_factory: sessionmaker[Session], write_factory: sessionmaker[Session],
-                 engine: Engine) -> None:
+    def __init__(
+        self,
+        read_factory: sessionmaker[Session],
+        write_factory: sessionmaker[Session],
+        engine: Engine,
+    ) -> None:
         self._read = read_factory
         self._write = write_factory
         self.engine = engine

@@ -1,0 +1,1 @@
+"""Realistic, deterministic demo data: generation (pure) and bulk loading."""

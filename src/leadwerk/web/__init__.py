@@ -1,0 +1,1 @@
+"""The server-rendered UI: Jinja2 templates and htmx, views per domain."""
