@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,23 +43,44 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'leadwerk-test.db'}"
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh database for this test run, migrated once; dropped at the end."""
+@contextmanager
+def _new_postgres_database() -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database; dropped when the block ends."""
     admin = _postgres_admin()
     if admin is None:
         pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable")
     name = f"leadwerk_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = normalise_url(POSTGRES_URL)
-    url = base.rsplit("/", 1)[0] + "/" + name
+    url = normalise_url(POSTGRES_URL).rsplit("/", 1)[0] + "/" + name
     try:
         yield url
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """The run's shared database (tests isolate themselves by transaction rollback)."""
+    with _new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own, migrated to head, where commits really commit: for
+    tests with several connections, threads or processes (workers, servers, the browser)."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        else:
+            url = stack.enter_context(_new_postgres_database())
+        eng = make_engine(url, pool_size=2)
+        schema.upgrade(eng)
+        eng.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
