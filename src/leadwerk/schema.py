@@ -6,6 +6,8 @@ which `storage` may not import.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +33,7 @@ def metadata() -> MetaData:
 
 
 def _config() -> Config:
-    cfg = Config()
+    cfg = Config(stdout=io.StringIO())  # Alembic's own chatter; we report what matters
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["target_metadata"] = Base.metadata
     return cfg
@@ -62,6 +64,21 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+def make_revision(engine: Engine, message: str) -> list[str]:
+    """Write a new migration from the differences between the models and this database
+    (which must be at head); returns the paths written."""
+    require_head(engine)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        head = head_revision()
+        rev_id = f"{int(head) + 1:04d}" if head.isdigit() else None
+        with contextlib.redirect_stdout(io.StringIO()):  # "Generating …": we say it ourselves
+            scripts = command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+    items = scripts if isinstance(scripts, list) else [scripts]
+    return [s.path for s in items if s is not None]
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from leadwerk.api.deps import ContainerDep, require
-from leadwerk.api.schemas import LeadDetailOut, LeadIn, LeadOut, LeadPageOut, LeadPatch, Problem
+from leadwerk.api.schemas import (
+    ID_MAX,
+    LeadDetailOut,
+    LeadIn,
+    LeadOut,
+    LeadPageOut,
+    LeadPatch,
+    Problem,
+)
 from leadwerk.auth.rules import lead_visibility
 from leadwerk.auth.types import Principal, Scope
 from leadwerk.capture import service as capture
@@ -18,6 +26,7 @@ from leadwerk.leads import service as leads
 from leadwerk.leads.types import Channel, Stage
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+LeadId = Annotated[int, Path(ge=1, le=ID_MAX)]
 Reader = Annotated[Principal, Depends(require(Scope.LEADS_READ))]
 Writer = Annotated[Principal, Depends(require(Scope.LEADS_WRITE))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -55,7 +64,7 @@ def list_leads(
     c: ContainerDep,
     who: Reader,
     stage: Stage | None = None,
-    owner_id: Annotated[int | None, Query(ge=1)] = None,
+    owner_id: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     unowned: bool = False,
     channel: Channel | None = None,
     created_from: Annotated[datetime | None, Query(description="Inclusive, ISO 8601")] = None,
@@ -88,7 +97,7 @@ def list_leads(
 
 
 @router.get("/{lead_id}", response_model=LeadDetailOut, responses=_ERRORS)
-def get_lead(lead_id: int, c: ContainerDep, who: Reader) -> LeadDetailOut:
+def get_lead(lead_id: LeadId, c: ContainerDep, who: Reader) -> LeadDetailOut:
     with c.db.read() as session:
         lead = leads.get_visible_lead(session, who, lead_id)
         entries = leads.timeline(session, lead.id)
@@ -104,7 +113,7 @@ def get_lead(lead_id: int, c: ContainerDep, who: Reader) -> LeadDetailOut:
 
 
 @router.patch("/{lead_id}", response_model=LeadOut, responses=_ERRORS)
-def patch_lead(lead_id: int, body: LeadPatch, c: ContainerDep, who: Writer) -> LeadOut:
+def patch_lead(lead_id: LeadId, body: LeadPatch, c: ContainerDep, who: Writer) -> LeadOut:
     """Change the given fields; identity fields are normalised as at intake."""
     with c.db.transaction() as session:
         lead = capture.edit_lead(session, who, lead_id, body.model_dump(exclude_unset=True))

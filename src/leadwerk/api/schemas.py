@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadwerk.leads.types import Channel, Stage, Temperature
 
+# Ids are 64-bit on PostgreSQL and SQLite; a larger number can only be a mistake (a 422).
+ID_MAX = 2**63 - 1
+
 _Str100 = Field(default=None, max_length=100)
 _Str200 = Field(default=None, max_length=200)
 
@@ -66,8 +69,8 @@ class LeadPatch(BaseModel):
     language: str | None = Field(default=None, max_length=16)
     stage: Stage | None = None
     temperature: Temperature | None = None
-    owner_id: int | None = Field(default=None, ge=1)
-    team_id: int | None = Field(default=None, ge=1)
+    owner_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    team_id: int | None = Field(default=None, ge=1, le=ID_MAX)
     attributes: dict[str, Any] | None = Field(default=None, max_length=100)
 
 

@@ -229,22 +229,25 @@ def normalise_phone(value: str | None, country: str | None) -> tuple[str | None,
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
 
 
+def _lower(text: str) -> str:
+    # Turkish İ lower-cases to i + U+0307 (combining dot); a name wants the plain i.
+    return text.lower().replace("i\u0307", "i")
+
+
 def _case_word(word: str, first: bool) -> str:
-    lower = word.lower()
+    lower = _lower(word)
     if not first and lower in NAME_PARTICLES:
         return lower
     if lower.startswith("mc") and len(word) > 2:
-        return "Mc" + word[2:3].upper() + word[3:].lower()
-    if "'" in word or "’" in word:
-        sep = "'" if "'" in word else "’"
+        return "Mc" + word[2:3].upper() + _lower(word[3:])
+    sep = "'" if "'" in word else "’" if "’" in word else None
+    if sep is not None:
         head, _, tail = word.partition(sep)
         if len(head) == 1:
-            return (
-                head.lower() + sep + tail[:1].upper() + tail[1:].lower()
-                if head.lower() == "d"
-                else head.upper() + sep + tail[:1].upper() + tail[1:].lower()
-            )
-    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+            # d'Arcy keeps its small d; O'Brien and similar get a capital.
+            head = _lower(head) if _lower(head) == "d" else head.upper()
+            return head + sep + tail[:1].upper() + _lower(tail[1:])
+    return "-".join(part[:1].upper() + _lower(part[1:]) for part in word.split("-"))
 
 
 def normalise_name(value: str | None) -> str | None:

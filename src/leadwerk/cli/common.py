@@ -44,7 +44,8 @@ def load_settings(**overrides: Any) -> Settings:
 
 @contextmanager
 def database(settings: Settings, *, require_head: bool = True) -> Iterator[Database]:
-    db = Database.from_url(settings.database_url, pool_size=5)
+    with domain_errors():
+        db = Database.from_url(settings.database_url, pool_size=5)
     try:
         if require_head:
             if settings.is_sqlite:

@@ -31,18 +31,19 @@ def serve(
     """Serve Leadwerk. Upgrades an embedded SQLite database on start; on PostgreSQL refuses to
     start on a database behind the newest migration."""
     settings = load_settings(host=host, port=port, database_url=database_url)
-    configure_logging(settings.log_level, settings.log_format.value)
-    db = Database.from_url(settings.database_url)
     with domain_errors():
+        db = Database.from_url(settings.database_url)
         if settings.is_sqlite:
             schema.upgrade(db.engine)
         else:
             try:
                 schema.require_head(db.engine)
             except DatabaseBehindHead as exc:
+                db.dispose()
                 fail(exc.message)
     if demo:
         _prepare_demo(db, demo_leads)
+    configure_logging(settings.log_level, settings.log_format.value)
     app = create_app(settings, db=db, embedded_worker=not no_worker)
     console.print(f"Leadwerk is running: open {settings.base_url}/ in your browser.")
     if demo:

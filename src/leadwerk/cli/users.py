@@ -56,8 +56,8 @@ def _create(
             team_id=team_id,
             actor="cli",
         )
-        user_id = user.id
-    console.print(f"Created {role.value} {email} (id {user_id}).")
+        user_id, stored_email = user.id, user.email
+    console.print(f"Created {role.value} {stored_email} (id {user_id}).")
 
 
 @users_app.command("create-admin")

@@ -139,7 +139,7 @@ def decode_cursor(cursor: str) -> int | None:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
     value = data.get("id") if isinstance(data, dict) else None
-    return value if isinstance(value, int) and value > 0 else None
+    return value if isinstance(value, int) and 0 < value < 2**63 else None
 
 
 def _escape_like(text: str) -> str:
