@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from leadwerk import __version__
-from leadwerk.api import health, leads, problems
+from leadwerk import __version__, web
+from leadwerk.api import health, leads, problems, webhooks
 from leadwerk.api.middleware import RequestContextMiddleware
 from leadwerk.container import Container
 from leadwerk.settings import Settings
@@ -37,7 +39,7 @@ def create_app(
         if embedded_worker:
             from leadwerk.worker import build_worker
 
-            worker = build_worker(container, name="embedded")
+            worker = build_worker(container, name=f"embedded@{socket.gethostname()}:{os.getpid()}")
             worker.start()
             log.info("embedded worker started")
         try:
@@ -60,5 +62,8 @@ def create_app(
     problems.install(app)
     app.include_router(health.router)
     app.include_router(leads.router)
+    app.include_router(webhooks.router)
+    app.include_router(webhooks.outbox_router)
+    web.install(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

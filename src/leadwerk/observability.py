@@ -11,7 +11,8 @@ from typing import Any
 
 request_id_var: ContextVar[str | None] = ContextVar("leadwerk_request_id", default=None)
 
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Uvicorn adds `color_message`, an ANSI-coloured copy of the message: noise in our output.
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

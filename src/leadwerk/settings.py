@@ -42,10 +42,10 @@ class Settings(BaseSettings):
         description="Signs CSRF tokens and other server-side tokens. At least 32 characters "
         "outside dev mode.",
     )
-    base_url: str = Field(
-        "http://127.0.0.1:8000",
+    base_url: str | None = Field(
+        None,
         description="The public URL of this instance, used in links; `https://` makes "
-        "cookies Secure.",
+        "cookies Secure. Default: http://HOST:PORT.",
     )
     host: str = Field("127.0.0.1", description="Address `leadwerk serve` listens on.")
     port: int = Field(8000, description="Port `leadwerk serve` listens on.")
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         "crashed worker's messages are claimed again.",
     )
     outbox_max_attempts: int = Field(
-        8, description="Delivery attempts before a message goes to the dead-letter state."
+        12, description="Delivery attempts before a message goes to the dead-letter state."
     )
     outbox_backoff_base_seconds: float = Field(
         30.0, description="Delay after the first failed attempt; doubles after each further one."
@@ -112,5 +112,13 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     @property
+    def public_url(self) -> str:
+        """Where people reach this instance: `base_url`, or the address `serve` listens on."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @property
     def secure_cookies(self) -> bool:
-        return self.base_url.startswith("https://")
+        return self.public_url.startswith("https://")

@@ -111,6 +111,8 @@ def test_teams_and_sales_users(invoke: Invoke, fresh_database_url: str) -> None:
     r = invoke("users", "list", *url)
     assert "rep@example.com" in r.output
     assert "sales" in r.output
+    r = invoke("teams", "list", *url)
+    assert "DACH Süd" in r.output
 
 
 def test_api_key_lifecycle(invoke: Invoke, fresh_database_url: str) -> None:

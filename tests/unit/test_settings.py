@@ -28,3 +28,11 @@ def test_dev_mode_accepts_placeholder_and_env_is_read(monkeypatch: pytest.Monkey
 def test_https_base_url_makes_cookies_secure() -> None:
     s = Settings(environment="dev", base_url="https://leads.example.com")
     assert s.secure_cookies
+
+
+def test_public_url_defaults_to_the_listen_address() -> None:
+    assert Settings(environment="dev", port=8123).public_url == "http://127.0.0.1:8123"
+    assert Settings(environment="dev", host="0.0.0.0").public_url == "http://127.0.0.1:8000"  # noqa: S104
+    assert Settings(environment="dev", base_url="https://x.example/").public_url == (
+        "https://x.example"
+    )

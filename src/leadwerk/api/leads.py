@@ -47,16 +47,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         **_ERRORS,
     },
 )
-def create_lead(body: LeadIn, response: Response, c: ContainerDep, who: Writer) -> LeadOut:
+def create_lead(body: LeadIn, c: ContainerDep, who: Writer) -> Response:
     """Run the intake pipeline: normalise, match on the email, store, record, announce."""
     intake = Intake(**body.model_dump())
     with c.db.transaction() as session:
         result, lead = capture.run_intake(session, intake, actor=who.actor)
         out = LeadOut.model_validate(lead)
-    if not result.created:
-        response.status_code = 200
-    response.headers["Location"] = f"/api/v1/leads/{result.lead_id}"
-    return out
+    # Serialised here, in the worker thread, rather than by FastAPI's response_model handling,
+    # which validates the model a second time and hops to the thread pool again to do so.
+    return Response(
+        out.model_dump_json(),
+        status_code=201 if result.created else 200,
+        media_type="application/json",
+        headers={"Location": f"/api/v1/leads/{result.lead_id}"},
+    )
 
 
 @router.get("", response_model=LeadPageOut, responses=_ERRORS)

@@ -78,18 +78,19 @@ class RequestContextMiddleware:
             else:
                 await self.app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status_holder["status"],
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status_holder["status"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status_holder["status"],
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status_holder["status"],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)
 
     async def _check_body(
@@ -97,14 +98,17 @@ class RequestContextMiddleware:
     ) -> tuple[tuple[int, bytes, list[tuple[bytes, bytes]]] | None, Receive]:
         limit = self.max_body_bytes
         declared = headers.get("content-length")
-        too_large = _problem(
-            413,
-            "Body too large",
-            f"The request body exceeds the limit of {limit} bytes.",
-            request_id,
-        )
+
+        def too_large() -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+            return _problem(
+                413,
+                "Body too large",
+                f"The request body exceeds the limit of {limit} bytes.",
+                request_id,
+            )
+
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return too_large, receive
+            return too_large(), receive
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -115,7 +119,7 @@ class RequestContextMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                return too_large, receive
+                return too_large(), receive
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)

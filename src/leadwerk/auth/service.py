@@ -127,6 +127,10 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
+def list_teams(session: Session) -> list[Team]:
+    return list(session.scalars(select(Team).order_by(Team.name)))
+
+
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
@@ -286,6 +290,16 @@ class ApiKeyVerifier:
         self._ttl = ttl
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+
+    def cached(self, raw: str) -> Principal | None:
+        """The principal of a key verified less than `ttl` seconds ago; None otherwise.
+
+        Never touches the database, so callers on an event loop may use it directly.
+        """
+        hit = self._cache.get(_sha256(raw))  # one dict read: atomic, no lock needed
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
 
     def verify(self, raw: str) -> Principal:
         now = time.monotonic()

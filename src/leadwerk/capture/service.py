@@ -1,15 +1,17 @@
 """The intake pipeline (DESIGN.md §1) and edits that must pass the same normalisation.
 
-Steps that exist so far: normalise → identity (exact email) → persist → touchpoint → audit →
-outbox. Later issues insert consent, scoring, qualification, routing and nurturing in order.
+Steps that exist so far: normalise → identity (exact email) → persist → touchpoint → outbox →
+audit. Later issues insert consent, scoring, qualification, routing and nurturing in order.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from leadwerk.auth import audit
 from leadwerk.auth.types import Principal
@@ -18,6 +20,7 @@ from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
 from leadwerk.delivery import service as delivery
 from leadwerk.errors import ValidationFailed
 from leadwerk.identity import service as identity
+from leadwerk.leads import rules as lead_rules
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import Stage, Temperature
@@ -50,39 +53,50 @@ _IDENTITY = (
 
 
 def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeResult, Lead]:
-    """Store one lead from any channel, inside the caller's transaction."""
+    """Store one lead from any channel, inside the caller's transaction.
+
+    Written for the hot path of the API (bench/intake.py): a new lead is created by one
+    INSERT that first checks no lead has its address (on PostgreSQL the same statement adds
+    its touchpoint), and the audit entry and outbox rows are flushed together at the commit.
+    """
     clean, errors = rules.normalise(intake)
     if clean is None:
         raise ValidationFailed(errors, "The lead was not accepted: some fields are invalid.")
     now = utcnow()
     occurred_at = intake.occurred_at or now
-    lead = identity.find_existing(session, clean.email_key)
-    created = lead is None
+    touchpoint: dict[str, Any] = {
+        "type": intake.touchpoint_type,
+        "channel": clean.channel,
+        "campaign_id": None,
+        "source": clean.source,
+        "utm_source": clean.utm_source,
+        "utm_medium": clean.utm_medium,
+        "utm_campaign": clean.utm_campaign,
+        "utm_term": clean.utm_term,
+        "utm_content": clean.utm_content,
+        "url": intake.url,
+        "occurred_at": occurred_at,
+        "properties": {},
+    }
+    if clean.email_key is not None:
+        identity.lock_email_key(session, clean.email_key)
+    lead, touched = _create_if_new(session, clean, touchpoint, now, occurred_at)
+    created = lead is not None
+    changes: dict[str, Any] = {}
     if lead is None:
-        lead = _new_lead(clean, now)
-        session.add(lead)
-        session.flush()
-        changes: dict[str, Any] = {}
-    else:
+        lead = identity.oldest_with_email_key(session, clean.email_key or "")
+        if lead is None:  # pragma: no cover - the key's lock is held, so it cannot vanish
+            raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")
         changes = _merge_into(lead, clean)
         lead.updated_at = now
-    leads.refresh_search_text(lead)
-    lead.last_activity_at = max(lead.last_activity_at or occurred_at, occurred_at)
-    session.add(
-        Touchpoint(
-            lead_id=lead.id,
-            type=intake.touchpoint_type,
-            channel=clean.channel,
-            source=clean.source,
-            utm_source=clean.utm_source,
-            utm_medium=clean.utm_medium,
-            utm_campaign=clean.utm_campaign,
-            utm_term=clean.utm_term,
-            utm_content=clean.utm_content,
-            url=intake.url,
-            occurred_at=occurred_at,
-            properties={},
-        )
+        leads.refresh_search_text(lead)
+        lead.last_activity_at = max(lead.last_activity_at or occurred_at, occurred_at)
+    if not touched:
+        session.connection().execute(_INSERT_TOUCHPOINT, {"lead_id": lead.id, **touchpoint})
+    # Publish before recording the audit entry: publish's query flushes what is pending, and
+    # with nothing pending yet the entry and the outbox rows go out in one flush at the commit.
+    delivery.publish(
+        session, "lead.created" if created else "lead.updated", leads.to_document(lead)
     )
     audit.record(
         session,
@@ -92,25 +106,85 @@ def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeR
         subject_id=lead.id,
         details={"via": intake.touchpoint_type.value, **({"changes": changes} if changes else {})},
     )
-    delivery.publish(
-        session, "lead.created" if created else "lead.updated", leads.to_document(lead)
-    )
     return IntakeResult(lead_id=lead.id, created=created), lead
 
 
-def _new_lead(clean: NormalisedLead, now: Any) -> Lead:
-    values = {f.name: getattr(clean, f.name) for f in dc_fields(clean)}
-    return Lead(
-        **values,
+_leads = cast(Table, Lead.__table__)
+_touchpoints = cast(Table, Touchpoint.__table__)
+_INSERT_TOUCHPOINT = insert(_touchpoints)
+_LEAD_COLUMNS = [c for c in _leads.columns if c.key != "id"]
+_TOUCHPOINT_COLUMNS = [c for c in _touchpoints.columns if c.key not in ("id", "lead_id")]
+# INSERT INTO leads (...) SELECT :l_email, ... WHERE NOT EXISTS (a lead with :email_key)
+_CREATE_LEAD = (
+    insert(_leads)
+    .from_select(
+        [c.key for c in _LEAD_COLUMNS],
+        select(*(bindparam(f"l_{c.key}", type_=c.type) for c in _LEAD_COLUMNS)).where(
+            identity.no_lead_with_email_key()
+        ),
+    )
+    .returning(_leads.c.id)
+)
+# PostgreSQL: WITH new_lead AS (the above) INSERT INTO touchpoints SELECT new_lead.id, ...
+_new_lead = _CREATE_LEAD.cte("new_lead")
+_CREATE_LEAD_WITH_TOUCHPOINT = (
+    insert(_touchpoints)
+    .from_select(
+        ["lead_id", *(c.key for c in _TOUCHPOINT_COLUMNS)],
+        select(
+            _new_lead.c.id, *(bindparam(f"t_{c.key}", type_=c.type) for c in _TOUCHPOINT_COLUMNS)
+        ),
+    )
+    .returning(_touchpoints.c.lead_id)
+)
+
+
+def _create_if_new(
+    session: Session,
+    clean: NormalisedLead,
+    touchpoint: dict[str, Any],
+    now: datetime,
+    occurred_at: datetime,
+) -> tuple[Lead | None, bool]:
+    """(the new lead, whether its touchpoint was written too), or (None, False) when a lead
+    with the email key exists.
+
+    The row goes in with Core; the session then gets an object for it as if it had been
+    loaded: every column set, no pending changes, so no flush and no second statement.
+    """
+    values: dict[str, Any] = {f.name: getattr(clean, f.name) for f in dc_fields(clean)}
+    values.update(
         phone_key=clean.phone,
+        search_text=lead_rules.search_text(
+            clean.first_name, clean.last_name, clean.email, clean.company
+        ),
+        account_id=None,
         stage=Stage.LEAD,
         temperature=Temperature.COLD,
         fit_score=0,
         engagement_score=0,
         score=0,
+        grade=None,
+        owner_id=None,
+        team_id=None,
         created_at=now,
         updated_at=now,
+        last_activity_at=occurred_at,
     )
+    params = {"email_key": clean.email_key, **{f"l_{k}": v for k, v in values.items()}}
+    conn = session.connection()
+    touched = conn.dialect.name == "postgresql"  # SQLite has no INSERT inside a WITH
+    if touched:
+        params.update({f"t_{k}": v for k, v in touchpoint.items()})
+        lead_id = conn.execute(_CREATE_LEAD_WITH_TOUCHPOINT, params).scalar()
+    else:
+        lead_id = conn.execute(_CREATE_LEAD, params).scalar()
+    if lead_id is None:
+        return None, False
+    lead = Lead(id=lead_id, **values)
+    make_transient_to_detached(lead)
+    session.add(lead)
+    return lead, touched
 
 
 def _merge_into(lead: Lead, clean: NormalisedLead) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from leadwerk import __version__
-from leadwerk.cli import api_keys, db, serve, users
+from leadwerk.cli import api_keys, db, demo, serve, users, worker
 
 app = typer.Typer(
     name="leadwerk",
@@ -16,6 +16,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command(help=serve.serve.__doc__)(serve.serve)
+app.command(help=worker.worker.__doc__)(worker.worker)
+app.command(help=demo.demo.__doc__)(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.teams_app, name="teams")

@@ -45,9 +45,12 @@ def serve(
         _prepare_demo(db, demo_leads)
     configure_logging(settings.log_level, settings.log_format.value)
     app = create_app(settings, db=db, embedded_worker=not no_worker)
-    console.print(f"Leadwerk is running: open {settings.base_url}/ in your browser.")
+    console.print(f"Leadwerk is running: open {settings.public_url}/ in your browser.")
     if demo:
-        console.print(f"Log in as {DEMO_ADMIN_EMAIL} with the password {DEMO_ADMIN_PASSWORD}")
+        console.print(
+            f"Log in as {DEMO_ADMIN_EMAIL} with the password {DEMO_ADMIN_PASSWORD}; the demo "
+            "sales reps and marketing users (see Users) have the same password."
+        )
     try:
         uvicorn.run(
             app,
@@ -68,4 +71,5 @@ def _prepare_demo(db: Database, leads: int) -> None:
         ensure_demo_admin(db, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
         if not has_leads(db):
             console.print(f"Creating {leads} demo leads …")
-            load_demo(db, leads=leads, seed=1)
+            # Staff share the demo password, so one can log in as a sales rep and see that view.
+            load_demo(db, leads=leads, seed=1, staff_password=DEMO_ADMIN_PASSWORD)

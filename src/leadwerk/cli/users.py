@@ -119,3 +119,14 @@ def create_team(
         team = auth.create_team(session, name, actor="cli")
         team_id = team.id
     console.print(f"Created team {name} (id {team_id}).")
+
+
+@teams_app.command("list")
+def list_teams(database_url: str | None = DatabaseUrlOption) -> None:
+    """List teams with their id."""
+    settings = load_settings(database_url=database_url)
+    with database(settings) as db, db.read() as session:
+        table = Table("id", "name")
+        for team in auth.list_teams(session):
+            table.add_row(str(team.id), team.name)
+    console.print(table)

@@ -2,19 +2,46 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import cast
+
+from sqlalchemy import ColumnElement, Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from leadwerk.leads.models import Lead
 
+_leads = cast(Table, Lead.__table__)
+# Built once: the intake runs them on every request.
+_LOCK_EMAIL_KEY = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("email_key"))))
+_OLDEST_WITH_EMAIL_KEY = (
+    select(Lead).where(Lead.email_key == bindparam("email_key")).order_by(Lead.id).limit(1)
+)
+
+
+def lock_email_key(session: Session, email_key: str) -> None:
+    """Serialise intakes of one address until the transaction ends, so two intakes of a new
+    address cannot both create it. Take it before looking for the lead.
+
+    PostgreSQL: a transaction-level advisory lock per key. SQLite needs nothing: its write
+    transactions begin IMMEDIATE and so run one at a time.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_EMAIL_KEY, {"email_key": email_key})
+
+
+def no_lead_with_email_key() -> ColumnElement[bool]:
+    """The match rule as SQL, for a statement that creates a lead only when it finds none:
+    true when no lead has the email key bound as `email_key` (always true for NULL)."""
+    return ~exists().where(_leads.c.email_key == bindparam("email_key"))
+
+
+def oldest_with_email_key(session: Session, email_key: str) -> Lead | None:
+    return session.scalars(_OLDEST_WITH_EMAIL_KEY, {"email_key": email_key}).first()
+
 
 def find_existing(session: Session, email_key: str | None) -> Lead | None:
-    """The oldest lead with this email key."""
+    """The oldest lead with this email key (taking the key's lock first)."""
     if email_key is None:
         return None
-    if session.get_bind().dialect.name == "postgresql":
-        # Two intakes of one new address must not both create: serialise them per key.
-        # (SQLite needs nothing: its write transactions begin IMMEDIATE and so run one at a time.)
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(email_key))))
-    query = select(Lead).where(Lead.email_key == email_key).order_by(Lead.id).limit(1)
-    return session.scalar(query)
+    lock_email_key(session, email_key)
+    return oldest_with_email_key(session, email_key)

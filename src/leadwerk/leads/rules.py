@@ -4,6 +4,26 @@ from __future__ import annotations
 
 import unicodedata
 
+# German umlauts are written out; letters without a Unicode decomposition (ł, ø, æ, …) get
+# their usual Latin spelling, so "Łukasz Sæther" folds to "lukasz saether".
+_FOLD_TABLE = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ł": "l",
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ı": "i",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ħ": "h",
+        "ŀ": "l",
+    }
+)
+
 
 def fold(value: str) -> str:
     """Lower case, German transliteration (ü → ue, ß → ss), accents dropped: "Übel" → "uebel".
@@ -11,11 +31,15 @@ def fold(value: str) -> str:
     Applied to stored text and to the search query alike, so search does not depend on the
     database's idea of case (SQLite's lower() only knows ASCII).
     """
-    value = value.casefold()  # also ß → ss
-    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
-        value = value.replace(src, dst)
-    value = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in value if not unicodedata.combining(ch))
+    # Compatibility decomposition can bring back capitals ("ℌ" → "H"), so fold until stable.
+    for _ in range(3):
+        folded = value.casefold().translate(_FOLD_TABLE)  # casefold also makes ß → ss
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+        if folded == value:
+            break
+        value = folded
+    return value
 
 
 def search_text(

@@ -14,7 +14,10 @@ from leadwerk.leads.rules import fold, search_text
         ("Straße", "strasse"),
         ("René", "rene"),
         ("ÖZDEMİR", "oezdemir"),
-        ("Łukasz", "łukasz"),
+        ("Łukasz", "lukasz"),
+        ("Bjørn Sæther", "bjorn saether"),
+        ("Œuvre", "oeuvre"),
+        ("Dağ Işık", "dag isik"),
         ("MÜLLER", "mueller"),
     ],
 )

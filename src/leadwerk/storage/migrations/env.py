@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -15,12 +15,12 @@ connection = config.attributes["connection"]
 target_metadata = config.attributes["target_metadata"]
 
 
-def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our column types as plain SQLAlchemy types, so migrations never import models."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     if kind == "type" and isinstance(obj, EnumValue):
-        return f"sa.String(length={obj.impl.length})"  # type: ignore[attr-defined]
+        return f"sa.String(length={obj.impl.length})"
     return False
 
 

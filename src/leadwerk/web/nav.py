@@ -1,0 +1,47 @@
+"""The UI's areas: one entry each, used for the navigation and for the access check of its pages.
+
+A later area (Forms, Imports, Duplicates, Consent, Scoring, Routing, Nurture, Analytics) is one
+more `Area` here plus its views module; the navigation and `require_area` pick it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from leadwerk.auth.rules import allows
+from leadwerk.auth.types import Principal, Role, Scope
+from leadwerk.web.i18n import N_
+
+
+def _scope(scope: Scope) -> Callable[[Principal], bool]:
+    return lambda principal: allows(principal, scope)
+
+
+def _administrators(principal: Principal) -> bool:
+    # Users and API keys have no scope of their own yet; only administrators manage them.
+    return principal.role is Role.ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    key: str
+    label: str  # msgid, translated where shown
+    path: str
+    allowed: Callable[[Principal], bool]
+
+
+AREAS: tuple[Area, ...] = (
+    Area("leads", N_("Leads"), "/leads", _scope(Scope.LEADS_READ)),
+    Area("deliveries", N_("Deliveries"), "/deliveries", _scope(Scope.OUTBOX_MANAGE)),
+    Area("webhooks", N_("Webhooks"), "/webhooks", _scope(Scope.WEBHOOKS_MANAGE)),
+    Area("api_keys", N_("API keys"), "/api-keys", _administrators),
+    Area("users", N_("Users"), "/users", _administrators),
+)
+AREAS_BY_KEY = {area.key: area for area in AREAS}
+
+
+def visible_areas(principal: Principal | None) -> list[Area]:
+    if principal is None:
+        return []
+    return [area for area in AREAS if area.allowed(principal)]
