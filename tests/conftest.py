@@ -15,12 +15,19 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from leadwerk import schema
 from leadwerk.settings import Settings
 from leadwerk.storage.engine import Database, make_engine, normalise_url
+
+# CI explores the same examples every run (a red CI is then about the change, not luck);
+# local runs keep exploring new ones. No deadlines: the machine is shared and small.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 POSTGRES_URL = os.environ.get("LEADWERK_TEST_POSTGRES_URL", "postgresql:///test")

@@ -234,30 +234,37 @@ def _lower(text: str) -> str:
     return text.lower().replace("i\u0307", "i")
 
 
+def _capital(text: str) -> str:
+    """First letter in title case ("ß" → "Ss", "ǆ" → "ǅ"), the rest lower."""
+    return text[:1].title() + _lower(text[1:])
+
+
 def _case_word(word: str, first: bool) -> str:
     lower = _lower(word)
     if not first and lower in NAME_PARTICLES:
         return lower
     if lower.startswith("mc") and len(word) > 2:
-        return "Mc" + word[2:3].upper() + _lower(word[3:])
+        return "Mc" + _capital(word[2:])
     sep = "'" if "'" in word else "’" if "’" in word else None
     if sep is not None:
         head, _, tail = word.partition(sep)
         if len(head) == 1:
             # d'Arcy keeps its small d; O'Brien and similar get a capital.
-            head = _lower(head) if _lower(head) == "d" else head.upper()
-            return head + sep + tail[:1].upper() + _lower(tail[1:])
-    return "-".join(part[:1].upper() + _lower(part[1:]) for part in word.split("-"))
+            head = _lower(head) if _lower(head) == "d" else head.title()
+            return head + sep + _capital(tail)
+    return "-".join(_capital(part) for part in word.split("-"))
 
 
 def normalise_name(value: str | None) -> str | None:
     """Trimmed; cased only when it came all upper or all lower ("van der Berg" stays)."""
-    value = clean_text(value)
+    # NFKC first: ligatures and old forms ("ŉ") spelled out, before trimming.
+    value = clean_text(unicodedata.normalize("NFKC", value) if value else value)
     if value is None:
         return None
     if value != value.upper() and value != value.lower():
         return value  # mixed case: the person wrote it that way on purpose
-    return " ".join(_case_word(w, i == 0) for i, w in enumerate(value.split(" ")))
+    cased = " ".join(_case_word(w, i == 0) for i, w in enumerate(value.split(" ")))
+    return unicodedata.normalize("NFC", cased)
 
 
 def name_key(first: str | None, last: str | None) -> str | None:
