@@ -5,18 +5,20 @@ What it does, per database (SQLite file and/or a fresh PostgreSQL database):
 1. creates a scratch database, migrates it, creates an API key, registers one active webhook
    endpoint for `lead.*` (so every intake also writes its outbox row; no worker runs, the rows
    just accumulate) and creates the baseline's `bench_leads` table;
-2. for each round, serves the baseline (`baseline_app.py`) and then Leadwerk
-   (`create_app(Settings(...))`, no embedded worker) with the same uvicorn options, number of
-   worker processes, database and connection pool, one server at a time;
-3. drives each with the same payloads from this process (asyncio + httpx, N concurrent
-   keep-alive clients): a warm-up, then the measured requests;
-4. prints one JSON object on stdout: throughput and latency of both apps (median over the
-   rounds), errors (any non-2xx), and ratio = Leadwerk throughput / baseline throughput.
+2. in each round serves the baseline (`baseline_app.py`) and Leadwerk (`create_app(Settings(
+   ...))`, no embedded worker), one at a time, in alternating order, with the same uvicorn
+   options, number of worker processes, database and connection pool;
+3. drives each from this process with the same payloads (asyncio + httpx, 32 concurrent
+   keep-alive clients by default): a warm-up, then the measured requests as fast as the app
+   answers; after the rounds, both once more paced at the same offered rate;
+4. prints one JSON object on stdout: throughput and latency of both apps (medians over the
+   rounds), the paced latencies, errors (any non-2xx), and ratio = Leadwerk throughput /
+   baseline throughput. Progress goes to stderr. docs/benchmarks.md explains the figures.
 
     .venv/bin/python bench/intake.py --database both          # the documented figures
-    .venv/bin/python bench/intake.py --quick                  # SQLite, a few hundred requests
+    .venv/bin/python bench/intake.py --quick                  # SQLite, a smoke run (~15 s)
 
-Benchmarks are not tests: the targets are reported in the JSON (`targets`), never asserted.
+Benchmarks are not tests: the targets are reported in the JSON (`target`), never asserted.
 """
 
 from __future__ import annotations
@@ -568,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds_per_run": opts.seconds,
                 "warmup_requests_per_run": opts.warmup,
                 "rounds": opts.rounds,
-                "order": "baseline then leadwerk in even rounds, the other way in odd rounds",
+                "order": "baseline first in rounds 1, 3, ..., Leadwerk first in rounds 2, 4, ...",
                 "server": "uvicorn, --no-access-log, --log-level warning, one app at a time",
                 "server_workers": opts.server_workers,
                 "pool_size": POOL_SIZE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -35,6 +36,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What start-up built lives as long as the process: keep the collector off it.
+        gc.freeze()
         worker = None
         if embedded_worker:
             from leadwerk.worker import build_worker

@@ -83,7 +83,7 @@ def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeR
     lead, touched = _create_if_new(session, clean, touchpoint, now, occurred_at)
     created = lead is not None
     changes: dict[str, Any] = {}
-    if lead is None:
+    if lead is None:  # a lead has this address (without an address the insert always runs)
         lead = identity.oldest_with_email_key(session, clean.email_key or "")
         if lead is None:  # pragma: no cover - the key's lock is held, so it cannot vanish
             raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")

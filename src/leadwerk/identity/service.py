@@ -1,4 +1,8 @@
-"""Finding the existing lead for an intake. For now: an exact match on the email key."""
+"""Finding the existing lead for an intake. For now: an exact match on the email key.
+
+An intake locks the key, then creates the lead only if `no_lead_with_email_key()` holds (one
+statement), else loads `oldest_with_email_key`.
+"""
 
 from __future__ import annotations
 
@@ -36,12 +40,5 @@ def no_lead_with_email_key() -> ColumnElement[bool]:
 
 
 def oldest_with_email_key(session: Session, email_key: str) -> Lead | None:
+    """The lead an intake with this email key belongs to; take the key's lock first."""
     return session.scalars(_OLDEST_WITH_EMAIL_KEY, {"email_key": email_key}).first()
-
-
-def find_existing(session: Session, email_key: str | None) -> Lead | None:
-    """The oldest lead with this email key (taking the key's lock first)."""
-    if email_key is None:
-        return None
-    lock_email_key(session, email_key)
-    return oldest_with_email_key(session, email_key)
