@@ -9,58 +9,64 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from leadwerk.auth import audit
 from leadwerk.delivery import rules
 from leadwerk.delivery.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
-from leadwerk.delivery.types import MessageKind, MessageStatus
+from leadwerk.delivery.types import OUTBOX_WRITTEN, MessageKind, MessageStatus
 from leadwerk.errors import Conflict, NotFound, ValidationFailed
 from leadwerk.storage.base import utcnow
 
 
-def publish(session: Session, event_type: str, data: dict[str, Any]) -> list[OutboxMessage]:
+def publish(session: Session, event_type: str, data: dict[str, Any]) -> list[str]:
     """Fan an event out to every active webhook subscribed to it: one outbox row each.
 
-    The event id is shared by the rows; each row's idempotency key is what receivers see as
-    the delivery id, so a retried delivery carries the same id as the first try.
+    The event id is shared by the rows; each row's idempotency key (returned) is what
+    receivers see as the delivery id, so a retried delivery carries the same id as the first.
+    Runs on every intake, so it skips the ORM's unit of work: it flushes what is pending (as
+    autoflush would, so endpoints changed in this session count), then plain Core statements.
     """
+    if session.autoflush:
+        session.flush()
+    endpoints = WebhookEndpoint.__table__
+    connection = session.connection()
+    subscribed = [
+        endpoint_id
+        for endpoint_id, event_types in connection.execute(
+            select(endpoints.c.id, endpoints.c.event_types)
+            .where(endpoints.c.is_active.is_(True))
+            .order_by(endpoints.c.id)
+        )
+        if rules.subscribed(event_types, event_type)
+    ]
+    if not subscribed:
+        return []
     event_id = str(uuid.uuid4())
     now = utcnow()
     envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(), "data": data}
-    messages = []
-    # Runs on every intake, so it skips the ORM's query machinery: flush what is pending (as
-    # the ORM's autoflush would, so endpoints changed in this session count), then plain Core.
-    if session.autoflush:
-        session.flush()
-    table = WebhookEndpoint.__table__
-    endpoints = session.connection().execute(
-        select(table.c.id, table.c.event_types)
-        .where(table.c.is_active.is_(True))
-        .order_by(table.c.id)
-    )
-    for endpoint_id, event_types in endpoints:
-        if not rules.subscribed(event_types, event_type):
-            continue
-        message = OutboxMessage(
-            kind=MessageKind.WEBHOOK,
-            event_type=event_type,
-            endpoint_id=endpoint_id,
-            idempotency_key=f"{event_id}:{endpoint_id}",
-            payload=envelope,
-            status=MessageStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        session.add(message)
-        messages.append(message)
-    return messages
+    rows = [
+        {
+            "kind": MessageKind.WEBHOOK,
+            "event_type": event_type,
+            "endpoint_id": endpoint_id,
+            "idempotency_key": f"{event_id}:{endpoint_id}",
+            "payload": envelope,
+            "status": MessageStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for endpoint_id in subscribed
+    ]
+    connection.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
+    session.info[OUTBOX_WRITTEN] = session.info.get(OUTBOX_WRITTEN, 0) + len(rows)
+    return [row["idempotency_key"] for row in rows]
 
 
 # --- webhook endpoints -----------------------------------------------------------------------

@@ -17,3 +17,8 @@ class MessageStatus(StrEnum):
 
 class MessageKind(StrEnum):
     WEBHOOK = "webhook"
+
+
+# The session.info key under which publish() counts the outbox rows a session wrote, so a
+# worker in this process can be woken right after the commit (see delivery.worker).
+OUTBOX_WRITTEN = "leadwerk.outbox_written"

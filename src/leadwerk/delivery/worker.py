@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from leadwerk.delivery import rules
 from leadwerk.delivery.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from leadwerk.delivery.ports import EXCERPT_CHARS, SendResult, WebhookSender
-from leadwerk.delivery.types import MessageKind, MessageStatus
+from leadwerk.delivery.types import OUTBOX_WRITTEN, MessageKind, MessageStatus
 from leadwerk.errors import ConfigurationError
 from leadwerk.storage.base import utcnow
 from leadwerk.storage.engine import Database
@@ -467,6 +467,7 @@ class _OutboxCommitListener:
         self._pool = db.engine.pool
         self._callback = callback
         self._key = f"leadwerk_outbox_written_{id(self)}"
+        self._seen_key = f"leadwerk_outbox_seen_{id(self)}"
         # One bound object each, so `event.remove` finds what `event.listen` registered.
         self._after_flush = self.after_flush
         self._after_commit = self.after_commit
@@ -487,11 +488,17 @@ class _OutboxCommitListener:
             session.info[self._key] = True
 
     def after_commit(self, session: Session) -> None:
-        if session.info.pop(self._key, False) and self._ours(session):
+        # Rows come as ORM objects (seen at flush) or from publish(), which counts them in
+        # session.info; each listener remembers how many of those it has seen.
+        written = session.info.get(OUTBOX_WRITTEN, 0)
+        fresh = written > session.info.get(self._seen_key, 0)
+        session.info[self._seen_key] = written
+        if (session.info.pop(self._key, False) or fresh) and self._ours(session):
             self._callback()
 
     def after_rollback(self, session: Session) -> None:
         session.info.pop(self._key, None)
+        session.info[self._seen_key] = session.info.get(OUTBOX_WRITTEN, 0)
 
     def _ours(self, session: Session) -> bool:
         bind = session.get_bind()

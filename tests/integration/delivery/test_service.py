@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from leadwerk.auth.models import AuditEntry
 from leadwerk.delivery import service as delivery
 from leadwerk.delivery.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
-from leadwerk.delivery.types import MessageKind, MessageStatus
+from leadwerk.delivery.types import OUTBOX_WRITTEN, MessageKind, MessageStatus
 from leadwerk.errors import Conflict, NotFound, ValidationFailed
 from leadwerk.storage.engine import Database
 from tests.factories.delivery import T0, make_endpoint, make_message
@@ -311,8 +311,10 @@ def test_publish_writes_one_message_per_active_subscriber(db: Database) -> None:
         make_endpoint(s, event_types=["lead.updated"])
         paused = make_endpoint(s, event_types=["*"])
         delivery.set_endpoint_active(s, paused.id, False, actor="t")
-        messages = delivery.publish(s, "lead.created", {"id": 42})
-        s.flush()
+        keys = delivery.publish(s, "lead.created", {"id": 42})
+        messages = list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        assert [m.idempotency_key for m in messages] == keys
+        assert s.info[OUTBOX_WRITTEN] == 2
         event_id = messages[0].payload["id"]
         assert [
             (m.endpoint_id, m.idempotency_key, m.kind, m.status, m.attempts) for m in messages

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from leadwerk.delivery import service as delivery
 from leadwerk.delivery.models import DeliveryAttempt, OutboxMessage
 from leadwerk.delivery.ports import FakeWebhookSender, SendResult, SentRequest
 from leadwerk.delivery.types import MessageStatus
@@ -59,6 +60,23 @@ def test_a_commit_with_outbox_rows_wakes_the_idle_worker(database: Database) -> 
         worker.stop()
     assert worker.running is False
     assert sender.closed is True
+
+
+def test_a_commit_of_published_events_wakes_the_idle_worker(database: Database) -> None:
+    """publish() writes its rows with Core; the commit still wakes the worker at once."""
+    sender = FakeWebhookSender()
+    worker = Worker("bg", database, WorkerConfig(poll_seconds=60), sender)
+    with database.transaction() as s:
+        make_endpoint(s, event_types=["*"])
+    worker.start()
+    try:
+        wait_until(lambda: worker.rounds >= 1)
+        with database.transaction() as s:
+            [key] = delivery.publish(s, "lead.created", {"id": 1})
+        wait_until(lambda: len(sender.sent) == 1, timeout=10)
+        assert sender.sent[0].headers["Leadwerk-Delivery"] == key
+    finally:
+        worker.stop()
 
 
 def _publish_then_fail(db: Database) -> None:
