@@ -383,7 +383,8 @@ def _channel_from_referrer(referrer: str | None, own_host: str | None) -> Channe
     return Channel.REFERRAL
 
 
-def _check_lengths(values: dict[str, str | None], errors: dict[str, str]) -> None:
+def check_lengths(values: dict[str, Any], errors: dict[str, str]) -> None:
+    """Add a message for each text field longer than its column allows."""
     for name, limit in FIELD_LIMITS.items():
         value = values.get(name)
         if value is not None and len(value) > limit:
@@ -418,7 +419,7 @@ def normalise(intake: Intake) -> tuple[NormalisedLead | None, dict[str, str]]:
             for f in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
         },
     }
-    _check_lengths(texts, errors)
+    check_lengths(texts, errors)
     if email is None and phone is None and "email" not in errors and "phone" not in errors:
         errors["email"] = "A lead needs an email address or a phone number."
     if errors:

@@ -243,6 +243,7 @@ def edit_lead(
             prepared[name] = rules.clean_text(prepared[name])
     if "company" in prepared:
         prepared["company_key"] = rules.company_key(prepared["company"])
+    rules.check_lengths(prepared, errors)
     if errors:
         raise ValidationFailed(errors)
     after_email = prepared.get("email", lead.email)
