@@ -58,11 +58,14 @@ def verify(
     return hmac.compare_digest(expected, given)
 
 
+def patterns_matching(event_type: str) -> list[str]:
+    """Every subscription that receives `event_type`: itself, `*`, and a `prefix.*` for each
+    level ("lead.created" → ["*", "lead.created", "lead.*"])."""
+    parts = event_type.split(".")
+    return ["*", event_type, *(".".join(parts[:n]) + ".*" for n in range(1, len(parts)))]
+
+
 def subscribed(event_types: list[str], event_type: str) -> bool:
     """`*` subscribes to everything, `lead.*` to every lead event."""
-    for pattern in event_types:
-        if pattern in ("*", event_type):
-            return True
-        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
-            return True
-    return False
+    matching = patterns_matching(event_type)
+    return any(pattern in matching for pattern in event_types)

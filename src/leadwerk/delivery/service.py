@@ -13,7 +13,23 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    String,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from leadwerk.auth import audit
@@ -23,50 +39,85 @@ from leadwerk.delivery.types import OUTBOX_WRITTEN, MessageKind, MessageStatus
 from leadwerk.errors import Conflict, NotFound, ValidationFailed
 from leadwerk.storage.base import utcnow
 
+_outbox = cast(Table, OutboxMessage.__table__)
+_endpoints = cast(Table, WebhookEndpoint.__table__)
+
+
+def _subscribed_to(dialect: str, patterns: list[str]) -> ColumnElement[bool]:
+    """SQL for "the endpoint's event_types hold one of `patterns`" (JSON on both engines)."""
+    if dialect == "postgresql":
+        event_types = type_coerce(_endpoints.c.event_types, JSONB)
+        has_any: ColumnElement[bool] = event_types.has_any(postgresql.array(patterns))
+        return has_any
+    each = func.json_each(_endpoints.c.event_types).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value.in_(patterns)))
+
+
+def _fan_out(dialect: str, patterns: list[str]) -> Insert:
+    """INSERT INTO outbox (...) SELECT ... FROM webhook_endpoints WHERE active AND subscribed:
+    the lookup of the subscribers and the writing of their rows in one statement."""
+    columns = _outbox.c
+    rows = (
+        select(
+            bindparam("kind", type_=columns.kind.type),
+            bindparam("event_type", type_=columns.event_type.type),
+            _endpoints.c.id,
+            bindparam("event_id", type_=String()) + ":" + sql_cast(_endpoints.c.id, String()),
+            bindparam("payload", type_=columns.payload.type),
+            bindparam("status", type_=columns.status.type),
+            literal(0),
+            bindparam("now", type_=columns.next_attempt_at.type),
+            bindparam("now", type_=columns.created_at.type),
+        )
+        .where(_endpoints.c.is_active.is_(True), _subscribed_to(dialect, patterns))
+        .order_by(_endpoints.c.id)
+    )
+    names = [
+        "kind",
+        "event_type",
+        "endpoint_id",
+        "idempotency_key",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    ]
+    return insert(_outbox).from_select(names, rows).returning(columns.idempotency_key)
+
 
 def publish(session: Session, event_type: str, data: dict[str, Any]) -> list[str]:
     """Fan an event out to every active webhook subscribed to it: one outbox row each.
 
-    The event id is shared by the rows; each row's idempotency key (returned) is what
-    receivers see as the delivery id, so a retried delivery carries the same id as the first.
-    Runs on every intake, so it skips the ORM's unit of work: it flushes what is pending (as
-    autoflush would, so endpoints changed in this session count), then plain Core statements.
+    The event id is shared by the rows; each row's idempotency key (returned, in endpoint
+    order) is what receivers see as the delivery id, so a retried delivery carries the same id
+    as the first. Runs on every intake, so it is one statement, without the ORM's unit of
+    work; it flushes what is pending first (as autoflush would, so endpoints changed in this
+    session count).
     """
     if session.autoflush:
         session.flush()
-    endpoints = WebhookEndpoint.__table__
-    connection = session.connection()
-    subscribed = [
-        endpoint_id
-        for endpoint_id, event_types in connection.execute(
-            select(endpoints.c.id, endpoints.c.event_types)
-            .where(endpoints.c.is_active.is_(True))
-            .order_by(endpoints.c.id)
-        )
-        if rules.subscribed(event_types, event_type)
-    ]
-    if not subscribed:
-        return []
     event_id = str(uuid.uuid4())
     now = utcnow()
     envelope = {"id": event_id, "type": event_type, "occurred_at": now.isoformat(), "data": data}
-    rows = [
-        {
-            "kind": MessageKind.WEBHOOK,
-            "event_type": event_type,
-            "endpoint_id": endpoint_id,
-            "idempotency_key": f"{event_id}:{endpoint_id}",
-            "payload": envelope,
-            "status": MessageStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for endpoint_id in subscribed
-    ]
-    connection.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
-    session.info[OUTBOX_WRITTEN] = session.info.get(OUTBOX_WRITTEN, 0) + len(rows)
-    return [row["idempotency_key"] for row in rows]
+    connection = session.connection()
+    statement = _fan_out(connection.dialect.name, rules.patterns_matching(event_type))
+    keys = list(
+        connection.execute(
+            statement,
+            {
+                "kind": MessageKind.WEBHOOK,
+                "event_type": event_type,
+                "event_id": event_id,
+                "payload": envelope,
+                "status": MessageStatus.PENDING,
+                "now": now,
+            },
+        ).scalars()
+    )
+    if keys:
+        session.info[OUTBOX_WRITTEN] = session.info.get(OUTBOX_WRITTEN, 0) + len(keys)
+    return sorted(keys, key=lambda key: int(key.rsplit(":", 1)[1]))
 
 
 # --- webhook endpoints -----------------------------------------------------------------------

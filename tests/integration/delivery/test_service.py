@@ -537,3 +537,13 @@ def test_retry_dead_messages_of_active_webhooks(
             ("outbox.dead_retried", "webhook", str(b.id), {"count": 1, "first_id": dead_b.id}),
             ("outbox.dead_retried", "outbox", "*", {"count": 1, "first_id": dead_a.id}),
         ]
+
+
+def test_publish_matches_prefix_patterns_in_sql(db: Database) -> None:
+    """The subscription test runs inside the INSERT … SELECT, on JSON of either engine."""
+    with db.transaction() as s:
+        leads = make_endpoint(s, event_types=["lead.*"])
+        make_endpoint(s, event_types=["lead.updated"])
+        keys = delivery.publish(s, "lead.created", {"id": 1})
+        assert [k.rsplit(":", 1)[1] for k in keys] == [str(leads.id)]
+        assert delivery.publish(s, "account.created", {"id": 2}) == []

@@ -106,3 +106,15 @@ def test_verify_accepts_a_custom_tolerance() -> None:
 )
 def test_subscribed(patterns: list[str], event_type: str, expected: bool) -> None:
     assert rules.subscribed(patterns, event_type) is expected
+
+
+@pytest.mark.parametrize(
+    ("event_type", "patterns"),
+    [
+        ("lead.created", ["*", "lead.created", "lead.*"]),
+        ("ping", ["*", "ping"]),
+        ("lead.stage.changed", ["*", "lead.stage.changed", "lead.*", "lead.stage.*"]),
+    ],
+)
+def test_patterns_matching(event_type: str, patterns: list[str]) -> None:
+    assert rules.patterns_matching(event_type) == patterns
