@@ -20,6 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData
 
 import leadwerk.auth.models
+import leadwerk.capture.models
 import leadwerk.delivery.models
 import leadwerk.leads.models  # noqa: F401 - registers the tables on Base.metadata
 from leadwerk.errors import DatabaseBehindHead

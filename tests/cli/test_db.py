@@ -68,6 +68,7 @@ def test_db_revision_writes_a_migration_with_plain_types(
     )
     try:
         assert invoke("db", "upgrade", "--database-url", url).exit_code == 0
+        expected = f"{int(schema.head_revision()) + 1:04d}_add_scratch_things.py"
         r = invoke("db", "revision", "add scratch things", "--database-url", url)
         assert r.exit_code == 0, r.output
         written = Path(r.output.strip().removeprefix("Wrote ").replace("\n", ""))
@@ -76,7 +77,7 @@ def test_db_revision_writes_a_migration_with_plain_types(
         assert "sa.DateTime(timezone=True)" in text
         assert "sa.String(length=32)" in text
         assert "leadwerk" not in text
-        assert written.name == "0002_add_scratch_things.py"
+        assert written.name == expected
     finally:
         Base.metadata.remove(extra)
         schema.head_revision.cache_clear()

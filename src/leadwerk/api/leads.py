@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from leadwerk.api.deps import ContainerDep, require
 from leadwerk.api.schemas import (
@@ -19,8 +21,10 @@ from leadwerk.api.schemas import (
 )
 from leadwerk.auth.rules import lead_visibility
 from leadwerk.auth.types import Principal, Scope
+from leadwerk.capture import idempotency
 from leadwerk.capture import service as capture
 from leadwerk.capture.types import Intake
+from leadwerk.container import Container
 from leadwerk.leads import queries
 from leadwerk.leads import service as leads
 from leadwerk.leads.types import Channel, Stage
@@ -47,9 +51,24 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         **_ERRORS,
     },
 )
-def create_lead(body: LeadIn, c: ContainerDep, who: Writer) -> Response:
+def create_lead(
+    body: LeadIn,
+    c: ContainerDep,
+    who: Writer,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.HEADER,
+            max_length=idempotency.MAX_KEY_LENGTH,
+            description="Send the same key again (e.g. after a timeout) to get the first "
+            "answer back instead of a second intake; the same key with another body is a 409.",
+        ),
+    ] = None,
+) -> Response:
     """Run the intake pipeline: normalise, match on the email, store, record, announce."""
     intake = Intake(**body.model_dump())
+    if idempotency_key is not None:
+        return _create_once(c, who, idempotency.check_key(idempotency_key), body, intake)
     with c.db.transaction() as session:
         result, lead = capture.run_intake(session, intake, actor=who.actor)
         out = LeadOut.model_validate(lead)
@@ -61,6 +80,21 @@ def create_lead(body: LeadIn, c: ContainerDep, who: Writer) -> Response:
         media_type="application/json",
         headers={"Location": f"/api/v1/leads/{result.lead_id}"},
     )
+
+
+def _create_once(c: Container, who: Principal, key: str, body: LeadIn, intake: Intake) -> Response:
+    def work(session: Session) -> idempotency.Answer:
+        result, lead = capture.run_intake(session, intake, actor=who.actor)
+        out = LeadOut.model_validate(lead).model_dump(mode="json")
+        return idempotency.Answer(201 if result.created else 200, out)
+
+    answer = idempotency.run_once(
+        c.db, api_key_id=who.id, key=key, body=body.model_dump(mode="json"), work=work
+    )
+    headers = {"Location": f"/api/v1/leads/{answer.body['id']}"}
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 @router.get("", response_model=LeadPageOut, responses=_ERRORS)

@@ -22,6 +22,7 @@ CORE_TABLES = {
     "webhook_endpoints",
     "outbox",
     "delivery_attempts",
+    "idempotency_keys",
 }
 
 
