@@ -23,6 +23,12 @@ def allows(principal: Principal, scope: Scope) -> bool:
     return principal.role is not None and scope in ROLE_SCOPES[principal.role]
 
 
+def can_manage_access(principal: Principal) -> bool:
+    """Users and API keys are managed by administrators only (they carry no scope of their own:
+    an API key must not be able to mint keys)."""
+    return principal.kind is PrincipalKind.USER and principal.role is Role.ADMIN
+
+
 @dataclass(frozen=True, slots=True)
 class LeadVisibility:
     """Which leads a principal sees: all of them, or those owned by a user or held by a team."""

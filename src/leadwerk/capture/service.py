@@ -14,11 +14,12 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from leadwerk.auth import audit
-from leadwerk.auth.types import Principal
+from leadwerk.auth.rules import allows
+from leadwerk.auth.types import Principal, Scope
 from leadwerk.capture import rules
 from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
 from leadwerk.delivery import service as delivery
-from leadwerk.errors import ValidationFailed
+from leadwerk.errors import PermissionDenied, ValidationFailed
 from leadwerk.identity import service as identity
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads import service as leads
@@ -207,6 +208,8 @@ def edit_lead(
     session: Session, principal: Principal, lead_id: int, changes: dict[str, Any]
 ) -> Lead:
     """An edit from the API or UI: identity fields are normalised exactly as at intake."""
+    if not allows(principal, Scope.LEADS_WRITE):
+        raise PermissionDenied("Editing leads needs the leads:write permission.")
     lead = leads.get_visible_lead(session, principal, lead_id)
     prepared = dict(changes)
     errors: dict[str, str] = {}

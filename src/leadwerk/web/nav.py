@@ -9,18 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from leadwerk.auth.rules import allows
-from leadwerk.auth.types import Principal, Role, Scope
+from leadwerk.auth.rules import allows, can_manage_access
+from leadwerk.auth.types import Principal, Scope
 from leadwerk.web.i18n import N_
 
 
 def _scope(scope: Scope) -> Callable[[Principal], bool]:
     return lambda principal: allows(principal, scope)
-
-
-def _administrators(principal: Principal) -> bool:
-    # Users and API keys have no scope of their own yet; only administrators manage them.
-    return principal.role is Role.ADMIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +30,8 @@ AREAS: tuple[Area, ...] = (
     Area("leads", N_("Leads"), "/leads", _scope(Scope.LEADS_READ)),
     Area("deliveries", N_("Deliveries"), "/deliveries", _scope(Scope.OUTBOX_MANAGE)),
     Area("webhooks", N_("Webhooks"), "/webhooks", _scope(Scope.WEBHOOKS_MANAGE)),
-    Area("api_keys", N_("API keys"), "/api-keys", _administrators),
-    Area("users", N_("Users"), "/users", _administrators),
+    Area("api_keys", N_("API keys"), "/api-keys", can_manage_access),
+    Area("users", N_("Users"), "/users", can_manage_access),
 )
 AREAS_BY_KEY = {area.key: area for area in AREAS}
 

@@ -39,3 +39,17 @@ def test_edit_normalises_like_the_intake(db: Database) -> None:
             "mueller",
         )
         assert "mueller" in edited.search_text
+
+
+def test_edit_needs_the_write_scope_whatever_the_edge(db: Database) -> None:
+    from leadwerk.auth.types import Principal, PrincipalKind, Scope
+    from leadwerk.errors import PermissionDenied
+
+    reader = Principal(
+        kind=PrincipalKind.API_KEY, id=1, name="r", scopes=frozenset({Scope.LEADS_READ})
+    )
+    with db.transaction() as s:
+        lead = make_lead(s, email="a@example.com", first_name="Anna")
+        with pytest.raises(PermissionDenied):
+            capture.edit_lead(s, reader, lead.id, {"first_name": "Bea"})
+        assert lead.first_name == "Anna"

@@ -80,3 +80,16 @@ def test_parse_scopes_names_unknown() -> None:
     known, unknown = rules.parse_scopes(["leads:read", "leads:admin"])
     assert known == frozenset({Scope.LEADS_READ})
     assert unknown == ["leads:admin"]
+
+
+@pytest.mark.parametrize(
+    ("principal", "allowed"),
+    [
+        (user(Role.ADMIN), True),
+        (user(Role.MARKETING), False),
+        (user(Role.SALES), False),
+        (key(*Scope), False),
+    ],
+)
+def test_only_administrators_manage_users_and_keys(principal: Principal, allowed: bool) -> None:
+    assert rules.can_manage_access(principal) is allowed
