@@ -318,3 +318,20 @@ def test_sales_rep_sees_only_own_or_team_leads(db: Database) -> None:
             raise AssertionError("a rep must not see another rep's lead")
         except NotFound:
             pass
+
+
+def test_patch_cannot_empty_required_fields_but_can_clear_attributes(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    lead_id = client.post(
+        "/api/v1/leads", json={**ANNA, "attributes": {"k": 1}}, headers=headers
+    ).json()["id"]
+    for name in ("stage", "temperature"):
+        r = client.patch(f"/api/v1/leads/{lead_id}", json={name: None}, headers=headers)
+        assert r.status_code == 422
+        assert r.json()["errors"] == [
+            {"field": name, "message": "A lead always has one; choose a value."}
+        ]
+    r = client.patch(f"/api/v1/leads/{lead_id}", json={"attributes": None}, headers=headers)
+    assert r.status_code == 200
+    assert r.json()["attributes"] == {}

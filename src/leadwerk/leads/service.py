@@ -42,6 +42,8 @@ EDITABLE_FIELDS = frozenset(
         "attributes",
     }
 )
+# Edits may change these but not empty them.
+REQUIRED_FIELDS = ("stage", "temperature")
 TIMELINE_LIMIT = 200
 
 
@@ -153,6 +155,15 @@ def apply_changes(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed({name: "This field cannot be edited." for name in sorted(unknown)})
+    required = {
+        name: "A lead always has one; choose a value."
+        for name in REQUIRED_FIELDS
+        if name in changes and changes[name] is None
+    }
+    if required:
+        raise ValidationFailed(required)
+    if "attributes" in changes and changes["attributes"] is None:
+        changes = {**changes, "attributes": {}}  # clearing the attributes empties them
     _check_owner(session, changes)
     diff: dict[str, Any] = {}
     for name, value in changes.items():
