@@ -20,7 +20,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData
 
 import leadwerk.auth.models
+import leadwerk.capture.forms.models
+import leadwerk.capture.hooks.models
+import leadwerk.capture.imports.models
 import leadwerk.capture.models
+import leadwerk.capture.spam.models
+import leadwerk.capture.tracking.models
 import leadwerk.delivery.models
 import leadwerk.leads.models  # noqa: F401 - registers the tables on Base.metadata
 from leadwerk.errors import DatabaseBehindHead

@@ -94,6 +94,16 @@ class Settings(BaseSettings):
         "en", description="UI language when neither the user nor the browser chooses one."
     )
 
+    # --- quality (Lead quality) ---
+
+    # --- forms (Forms and spam defence) ---
+
+    # --- imports (Imports and export) ---
+
+    # --- hooks (Inbound hooks (Google Ads, Meta, generic)) ---
+
+    # --- tracking (Site tracking) ---
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.environment is Environment.DEV:

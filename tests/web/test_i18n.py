@@ -154,10 +154,15 @@ def test_choose_language(user_language: str | None, header: str | None, expected
 
 
 def _catalog() -> dict[str, str]:
-    po = WEB / "locale" / "de" / "LC_MESSAGES" / "messages.po"
-    with po.open("rb") as fh:
-        catalog = pofile.read_po(fh)
-    return {str(m.id): str(m.string) for m in catalog if m.id and not m.fuzzy}
+    found: dict[str, str] = {}
+    for po in sorted((WEB / "locale" / "de" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            catalog = pofile.read_po(fh)
+        for m in catalog:
+            if m.id and not m.fuzzy:
+                assert str(m.id) not in found, f"{m.id!r} is translated twice ({po.name})"
+                found[str(m.id)] = str(m.string)
+    return found
 
 
 def _ui_msgids() -> set[str]:

@@ -12,7 +12,16 @@ MIN_PASSWORD_LENGTH = 12
 # What each UI role may do, in scope terms, so UI and API checks share one vocabulary.
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ADMIN: frozenset(Scope),
-    Role.MARKETING: frozenset({Scope.LEADS_READ, Scope.LEADS_WRITE}),
+    Role.MARKETING: frozenset(
+        {
+            Scope.LEADS_READ,
+            Scope.LEADS_WRITE,
+            Scope.FORMS_MANAGE,
+            Scope.IMPORTS_RUN,
+            Scope.LEADS_EXPORT,
+            Scope.HOOKS_MANAGE,
+        }
+    ),
     Role.SALES: frozenset({Scope.LEADS_READ, Scope.LEADS_WRITE}),
 }
 

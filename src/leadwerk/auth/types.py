@@ -21,6 +21,11 @@ class Scope(StrEnum):
     LEADS_WRITE = "leads:write"
     WEBHOOKS_MANAGE = "webhooks:manage"
     OUTBOX_MANAGE = "outbox:manage"
+    FORMS_MANAGE = "forms:manage"
+    IMPORTS_RUN = "imports:run"
+    LEADS_EXPORT = "leads:export"
+    HOOKS_MANAGE = "hooks:manage"
+    TRACKING_WRITE = "tracking:write"
 
     @property
     def label(self) -> str:
@@ -29,6 +34,11 @@ class Scope(StrEnum):
             "leads:write": "Create and edit leads",
             "webhooks:manage": "Register, change and remove outbound webhooks",
             "outbox:manage": "See the outbox and delivery log, retry dead messages",
+            "forms:manage": "Build, change and publish forms and see their statistics",
+            "imports:run": "Import leads from CSV and XLSX files",
+            "leads:export": "Export leads to CSV and XLSX",
+            "hooks:manage": "Set up inbound lead hooks and retry their failed deliveries",
+            "tracking:write": "Send site tracking events from a server",
         }[self.value]
 
 

@@ -7,8 +7,9 @@ English is the language of the msgids, so it needs no catalog.
 
 Strings are marked with `_()`/`{% trans %}` in templates and `N_()` in Python; enum labels
 (`Stage.label`, ...) and the domain's fixed messages are msgids too. A new string needs an entry
-in `locale/de/LC_MESSAGES/messages.po`: `tests/web/test_i18n.py` extracts every msgid with Babel
-and names those without a German translation.
+in one `.po` file of `locale/de/LC_MESSAGES/` (`messages.po`, or its area's file):
+`tests/web/test_i18n.py` extracts every msgid with Babel and names those without a German
+translation.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import negotiate_locale
 from babel.dates import format_date, format_time
 from babel.messages import mofile, pofile
+from babel.messages.catalog import Catalog
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -37,14 +39,19 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention that marks a
 
 
 def load_catalog(language: str) -> gettext.NullTranslations:
-    """The compiled catalog of one language; English (the msgids) has none."""
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.is_file():
+    """The compiled catalog of one language, from every `.po` file of its folder (one per UI
+    area, so parallel work on two areas never edits the same file); English has none."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    merged = Catalog(locale=language, domain=DOMAIN)
+    for po_path in sorted(folder.glob("*.po")):
+        with po_path.open("rb") as fh:
+            for message in pofile.read_po(fh, locale=language, domain=DOMAIN):
+                if message.id:
+                    merged[message.id] = message
+    if not len(merged):
         return gettext.NullTranslations()
-    with po_path.open("rb") as fh:
-        catalog = pofile.read_po(fh, locale=language, domain=DOMAIN)
     buffer = BytesIO()
-    mofile.write_mo(buffer, catalog, use_fuzzy=False)
+    mofile.write_mo(buffer, merged, use_fuzzy=False)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 

@@ -1,0 +1,1 @@
+"""Pure rules of capture.forms: no I/O."""

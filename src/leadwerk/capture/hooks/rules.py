@@ -1,0 +1,1 @@
+"""Pure rules of capture.hooks: no I/O."""

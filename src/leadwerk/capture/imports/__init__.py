@@ -1,0 +1,1 @@
+"""Imports of CSV and XLSX files (detection, mapping, dry run, resume, error report) and export."""

@@ -1,0 +1,1 @@
+"""Pure rules of capture.imports: no I/O."""

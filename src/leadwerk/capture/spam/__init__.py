@@ -1,0 +1,2 @@
+"""Spam and abuse defence: honeypot, minimum fill time, rate limits across processes,
+disposable addresses, a challenge hook."""

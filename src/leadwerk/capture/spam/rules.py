@@ -1,0 +1,1 @@
+"""Pure rules of capture.spam: no I/O."""

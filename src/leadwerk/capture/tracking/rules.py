@@ -1,0 +1,1 @@
+"""Pure rules of capture.tracking: no I/O."""
