@@ -1,7 +1,7 @@
-"""Inbound hooks (Google Ads, Meta, generic) and their deliveries (dead letters).
+"""Forms, their frozen versions, submissions and daily stats.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-22
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
