@@ -12,6 +12,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import signal
 import socket
 import subprocess
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,41 @@ def emit(result: Mapping[str, Any]) -> None:
     json.dump(result, sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+def run_per_database(
+    name: str,
+    what: str,
+    argv: Sequence[str] | None,
+    database: str,
+    postgres_url: str,
+    bench: Callable[[str], dict[str, Any]],
+    settings: Mapping[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """Run `bench` on each database chosen (`both`: SQLite, then PostgreSQL) and emit the one
+    JSON object every benchmark prints; the results by database, for the exit code.
+
+    A SIGTERM still runs the `finally` blocks that stop servers and drop databases."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    kinds = ["sqlite", "postgresql"] if database == "both" else [database]
+    started = time.perf_counter()
+    results = {kind: bench(kind) for kind in kinds}
+    info = machine()
+    if "postgresql" in kinds:
+        info["postgresql"] = postgres_version(postgres_url)
+    script = f"bench/{name}.py"
+    emit(
+        {
+            "benchmark": name,
+            "what": what,
+            "command": shlex.join(["python", script, *(sys.argv[1:] if argv is None else argv)]),
+            "machine": info,
+            "settings": dict(settings),
+            "results": results,
+            "seconds_total": round(time.perf_counter() - started, 1),
+        }
+    )
+    return results
 
 
 # --- scratch databases -----------------------------------------------------------------------

@@ -30,8 +30,6 @@ import json
 import os
 import random
 import secrets
-import shlex
-import signal
 import sys
 import time
 from collections import Counter
@@ -44,12 +42,10 @@ from fastapi import FastAPI
 
 from _common import (
     DEFAULT_POSTGRES_URL,
-    emit,
-    machine,
     median,
     percentile,
-    postgres_version,
     progress,
+    run_per_database,
     scratch_database,
     serve,
 )
@@ -538,8 +534,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # A SIGTERM must still run the `finally` blocks that stop servers and drop databases.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     opts = Options(
         clients=args.clients,
         requests=args.requests,
@@ -552,43 +546,35 @@ def main(argv: list[str] | None = None) -> int:
         paced_fraction=args.paced_fraction,
         paced_seconds=args.paced_seconds,
     )
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    started = time.perf_counter()
-    results = {kind: bench_database(kind, opts) for kind in kinds}
-    info = machine()
-    if "postgresql" in kinds:
-        info["postgresql"] = postgres_version(opts.postgres_url)
-    emit(
+    results = run_per_database(
+        "intake",
+        "POST /api/v1/leads vs a bare one-INSERT endpoint, same server, same database",
+        argv,
+        args.database,
+        opts.postgres_url,
+        lambda kind: bench_database(kind, opts),
         {
-            "benchmark": "intake",
-            "what": "POST /api/v1/leads vs a bare one-INSERT endpoint, same server, same database",
-            "command": shlex.join(["python", "bench/intake.py", *(argv or sys.argv[1:])]),
-            "machine": info,
-            "settings": {
-                "clients": opts.clients,
-                "requests_per_run": opts.requests,
-                "seconds_per_run": opts.seconds,
-                "warmup_requests_per_run": opts.warmup,
-                "rounds": opts.rounds,
-                "order": "baseline first in rounds 1, 3, ..., Leadwerk first in rounds 2, 4, ...",
-                "server": "uvicorn, --no-access-log, --log-level warning, one app at a time",
-                "server_workers": opts.server_workers,
-                "pool_size": POOL_SIZE,
-                "max_overflow": MAX_OVERFLOW,
-                "paced": "after the rounds, both apps once more at the same offered rate "
-                "(see results.*.paced), latency counted from when each request was due",
-                "payload_mix": {
-                    "new_email": 1 - REPEAT_FRACTION,
-                    "repeated_email": REPEAT_FRACTION,
-                    "repeated_from": "the run's warm-up leads (Leadwerk updates them: 200)",
-                    "with_phone": PHONE_FRACTION,
-                },
-                "webhook_endpoints": 1,
-                "outbox_worker_running": False,
+            "clients": opts.clients,
+            "requests_per_run": opts.requests,
+            "seconds_per_run": opts.seconds,
+            "warmup_requests_per_run": opts.warmup,
+            "rounds": opts.rounds,
+            "order": "baseline first in rounds 1, 3, ..., Leadwerk first in rounds 2, 4, ...",
+            "server": "uvicorn, --no-access-log, --log-level warning, one app at a time",
+            "server_workers": opts.server_workers,
+            "pool_size": POOL_SIZE,
+            "max_overflow": MAX_OVERFLOW,
+            "paced": "after the rounds, both apps once more at the same offered rate "
+            "(see results.*.paced), latency counted from when each request was due",
+            "payload_mix": {
+                "new_email": 1 - REPEAT_FRACTION,
+                "repeated_email": REPEAT_FRACTION,
+                "repeated_from": "the run's warm-up leads (Leadwerk updates them: 200)",
+                "with_phone": PHONE_FRACTION,
             },
-            "results": results,
-            "seconds_total": round(time.perf_counter() - started, 1),
-        }
+            "webhook_endpoints": 1,
+            "outbox_worker_running": False,
+        },
     )
     errors = sum(
         r[a]["errors"] + r["paced"][a]["errors"]

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from leadwerk import __version__, web
-from leadwerk.api import health, leads, problems, webhooks
+from leadwerk.api import health, inbound_hooks, leads, problems, tracking, webhooks
 from leadwerk.api.middleware import RequestContextMiddleware
 from leadwerk.container import Container
 from leadwerk.settings import Settings
@@ -33,6 +33,7 @@ def create_app(
     """The whole application. `db` lets tests pass a database bound to one transaction."""
     database = db or Database.from_url(settings.database_url)
     container = Container.build(settings, database)
+    tracking_writer = tracking.build_writer(settings, database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,9 +46,11 @@ def create_app(
             worker = build_worker(container, name=f"embedded@{socket.gethostname()}:{os.getpid()}")
             worker.start()
             log.info("embedded worker started")
+        tracking_writer.start()
         try:
             yield
         finally:
+            tracking_writer.stop()  # writes the events still waiting before the database goes
             if worker is not None:
                 worker.stop()
             if db is None:
@@ -62,11 +65,19 @@ def create_app(
         redoc_url=None,
     )
     app.state.container = container
+    app.state.tracking_writer = tracking_writer
     problems.install(app)
     app.include_router(health.router)
     app.include_router(leads.router)
     app.include_router(webhooks.router)
     app.include_router(webhooks.outbox_router)
+    app.include_router(tracking.router)
+    app.include_router(inbound_hooks.router)
+    app.include_router(inbound_hooks.admin_router)
     web.install(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        larger_limits={"/imports": settings.import_max_upload_bytes},  # the upload wizard
+    )
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadwerk.auth.service import ApiKeyVerifier
+from leadwerk.capture.quality.ports import MxLookup, mx_lookup_from_settings
 from leadwerk.settings import Settings
 from leadwerk.storage.engine import Database
 
@@ -14,6 +15,7 @@ class Container:
     settings: Settings
     db: Database
     api_keys: ApiKeyVerifier
+    mx_lookup: MxLookup | None  # every channel passes it to capture.service.run_intake
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> Container:
@@ -21,4 +23,5 @@ class Container:
             settings=settings,
             db=db,
             api_keys=ApiKeyVerifier(db, ttl=settings.api_key_cache_seconds),
+            mx_lookup=mx_lookup_from_settings(settings),
         )

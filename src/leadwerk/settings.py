@@ -95,14 +95,128 @@ class Settings(BaseSettings):
     )
 
     # --- quality (Lead quality) ---
+    email_mx_check: bool = Field(
+        False,
+        description="Look up each new address's mail domain in DNS (MX, else A/AAAA) and flag "
+        "leads whose domain accepts no mail. Off by default: it needs outbound DNS and adds "
+        "the lookup's time to an intake.",
+    )
+    email_mx_timeout_seconds: float = Field(
+        2.0, description="Longest wait for one MX lookup; an unanswered lookup flags nothing."
+    )
 
     # --- forms (Forms and spam defence) ---
+    # spam defence (capture/spam, docs/spam.md)
+    form_min_fill_seconds: float = Field(
+        3.0,
+        ge=0,
+        description="A form sent sooner than this after it was shown is treated as a bot's. "
+        "0 turns the check off.",
+    )
+    form_max_fill_seconds: float = Field(
+        86_400.0,
+        ge=0,
+        description="A form sent later than this after it was shown is shown again with the "
+        "visitor's entries, to be sent once more (not counted as spam). 0 turns it off.",
+    )
+    form_ip_limit: int = Field(
+        10,
+        ge=0,
+        description="Form submissions one IP address (one /64 for IPv6) may send per "
+        "`form_ip_window_seconds`, across all forms. 0 turns the limit off.",
+    )
+    form_ip_window_seconds: int = Field(
+        600, gt=0, description="The window of `form_ip_limit`, in seconds."
+    )
+    form_limit: int = Field(
+        300,
+        ge=0,
+        description="Submissions one form accepts per `form_window_seconds` from all visitors "
+        "together. 0 turns the limit off.",
+    )
+    form_window_seconds: int = Field(
+        60, gt=0, description="The window of `form_limit`, in seconds."
+    )
+    form_reject_disposable: bool = Field(
+        True, description="Refuse form submissions from throwaway email addresses."
+    )
+    challenge_verify_url: str | None = Field(
+        None,
+        description="Siteverify URL of a challenge provider (Cloudflare Turnstile, hCaptcha, "
+        "reCAPTCHA); forms then require a passed challenge. Unset: no challenge.",
+    )
+    challenge_secret: str | None = Field(
+        None, description="The secret key of the challenge provider (server side only)."
+    )
+    challenge_site_key: str | None = Field(
+        None, description="The public site key of the challenge provider, embedded in form pages."
+    )
 
     # --- imports (Imports and export) ---
+    import_max_upload_bytes: int = Field(
+        50 * 1024 * 1024,
+        ge=1024,
+        description="Largest file the import wizard accepts for upload, in bytes.",
+    )
+    import_batch_size: int = Field(
+        5000, ge=100, le=50_000, description="Rows an import writes per batch (one transaction)."
+    )
+    import_workers: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="Processes that normalise the rows of a large import in parallel; 1 runs "
+        "everything in the importing process.",
+    )
 
     # --- hooks (Inbound hooks (Google Ads, Meta, generic)) ---
+    hooks_max_body_bytes: int = Field(
+        262_144,
+        description="Largest body an inbound hook (/hooks/...) accepts, in bytes; larger ones "
+        "get 413 and are not stored. At most `max_body_bytes` takes effect.",
+    )
+    hooks_signature_tolerance_seconds: int = Field(
+        300,
+        description="How far the timestamp of a generic hook's Leadwerk-Signature may be from "
+        "our clock (replay protection).",
+    )
+    hooks_meta_graph_version: str = Field(
+        "v21.0", description="Meta Graph API version used to fetch Lead Ads leads."
+    )
+    hooks_meta_graph_timeout_seconds: float = Field(
+        10.0, description="Timeout for one Graph API request fetching a Meta lead."
+    )
 
     # --- tracking (Site tracking) ---
+    tracking_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins of the sites allowed to send tracking events, as a JSON list, "
+        'e.g. `["https://www.example.com", "https://shop.example.com"]`. Empty: none.',
+    )
+    tracking_flush_seconds: float = Field(
+        0.05,
+        ge=0,
+        description="Longest time an accepted tracking event waits for its batch to be "
+        "written (the request is answered after the commit).",
+    )
+    tracking_batch_size: int = Field(
+        500, ge=1, description="Tracking events written in one transaction at most."
+    )
+    tracking_writer_threads: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="Writer threads per process; a second one prepares a batch while the "
+        "first waits on the database.",
+    )
+    tracking_max_events_per_request: int = Field(
+        100, ge=1, description="Events one tracking request may carry."
+    )
+    tracking_clock_skew_seconds: int = Field(
+        600,
+        ge=0,
+        description="Event times sent by a browser are clamped to between now minus this and now.",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -335,3 +335,12 @@ def test_patch_cannot_empty_required_fields_but_can_clear_attributes(
     r = client.patch(f"/api/v1/leads/{lead_id}", json={"attributes": None}, headers=headers)
     assert r.status_code == 200
     assert r.json()["attributes"] == {}
+
+
+def test_a_search_with_a_nul_byte_is_refused(client: TestClient, headers: dict[str, str]) -> None:
+    # found by the fuzz run: PostgreSQL refuses NUL in a string, which was a 500
+    r = client.get("/api/v1/leads", params={"q": "anna\x00"}, headers=headers)
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "q", "message": "The search text may not contain control characters such as NUL."}
+    ]

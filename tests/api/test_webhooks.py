@@ -92,7 +92,7 @@ def test_invalid_webhooks_are_refused_naming_each_field(
         {
             "field": "event_types",
             "message": "Unknown event type 'lead.exploded'; choose from *, lead.*, "
-            "lead.created, lead.updated.",
+            "import.*, lead.created, lead.updated, import.completed.",
         },
     ]
     r = client.post(
@@ -168,8 +168,8 @@ def test_delete_removes_the_webhook(
 def test_event_types_are_listed(client: TestClient, headers: dict[str, str]) -> None:
     r = client.get("/api/v1/webhooks/event-types", headers=headers)
     assert r.json() == {
-        "event_types": ["lead.created", "lead.updated"],
-        "patterns": ["*", "lead.*"],
+        "event_types": ["lead.created", "lead.updated", "import.completed"],
+        "patterns": ["*", "lead.*", "import.*"],
     }
 
 

@@ -15,7 +15,15 @@ from starlette.testclient import TestClient
 from leadwerk.auth.models import User
 from leadwerk.auth.types import Role, Scope
 from leadwerk.delivery.types import MessageStatus
-from leadwerk.leads.types import Channel, Stage, Temperature
+from leadwerk.leads.types import (
+    Channel,
+    EmailStatus,
+    JobFunction,
+    PhoneStatus,
+    Seniority,
+    Stage,
+    Temperature,
+)
 from leadwerk.settings import Settings
 from leadwerk.storage.engine import Database
 from leadwerk.web import i18n
@@ -78,7 +86,14 @@ def test_the_users_setting_beats_the_browser(client: TestClient, db: Database) -
     r = client.get("/leads", headers={"accept-language": "en-US,en;q=0.9"})
     assert '<html lang="de">' in r.text
     nav = re.findall(r'<li><a href="(/[\w-]+)"[^>]*>([^<]+)</a></li>', r.text)
-    assert nav == [("/leads", "Leads"), ("/profile", "Profil")]
+    assert nav == [
+        ("/leads", "Leads"),
+        ("/forms", "Formulare"),
+        ("/imports", "Importe"),
+        ("/integrations", "Integrationen"),
+        ("/tracking", "Tracking"),
+        ("/profile", "Profil"),
+    ]
     assert ">Abmelden</button>" in r.text
     assert '<label for="f-stage">Phase</label>' in r.text
     assert '<label for="f-channel">Kanal</label>' in r.text
@@ -174,7 +189,18 @@ def _ui_msgids() -> set[str]:
     ):
         assert isinstance(message, str), f"plural forms are not used yet: {message}"
         found.add(message)
-    for enum in (Stage, Channel, Temperature, Role, Scope, MessageStatus):
+    for enum in (
+        Stage,
+        Channel,
+        Temperature,
+        Role,
+        Scope,
+        MessageStatus,
+        EmailStatus,
+        PhoneStatus,
+        Seniority,
+        JobFunction,
+    ):
         found.update(member.label for member in enum)
     return found
 

@@ -261,6 +261,9 @@ def test_edit_saves_only_what_changed(client: TestClient, db: Database, journey:
             "stage": {"from": "sql", "to": "opportunity"},
             "owner_id": {"from": None, "to": journey.rep.id},
             "job_title": {"from": None, "to": "CTO"},
+            # derived from the title, so they follow it
+            "seniority": {"from": None, "to": "executive"},
+            "job_function": {"from": None, "to": "engineering"},
         }
     page = client.get(r.headers["location"])
     assert '<p class="alert alert--ok" role="status">The lead was saved.</p>' in page.text

@@ -1,4 +1,5 @@
-"""/api/v1/leads: create (the intake pipeline), list with filters, read with timeline, edit."""
+"""/api/v1/leads: create (the intake pipeline, one or a batch), list with filters, read with
+timeline, edit."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
+from leadwerk.api import problems
 from leadwerk.api.deps import ContainerDep, require
 from leadwerk.api.schemas import (
     ID_MAX,
+    LeadBatchIn,
+    LeadBatchItemOut,
+    LeadBatchOut,
     LeadDetailOut,
     LeadIn,
     LeadOut,
@@ -23,8 +29,10 @@ from leadwerk.auth.rules import lead_visibility
 from leadwerk.auth.types import Principal, Scope
 from leadwerk.capture import idempotency
 from leadwerk.capture import service as capture
+from leadwerk.capture.quality.service import look_up_early
 from leadwerk.capture.types import Intake
 from leadwerk.container import Container
+from leadwerk.errors import ValidationFailed
 from leadwerk.leads import queries
 from leadwerk.leads import service as leads
 from leadwerk.leads.types import Channel, Stage
@@ -67,10 +75,11 @@ def create_lead(
 ) -> Response:
     """Run the intake pipeline: normalise, match on the email, store, record, announce."""
     intake = Intake(**body.model_dump())
+    look_up_early([intake.email], c.mx_lookup)  # before the transaction: no lock waits on DNS
     if idempotency_key is not None:
         return _create_once(c, who, idempotency.check_key(idempotency_key), body, intake)
     with c.db.transaction() as session:
-        result, lead = capture.run_intake(session, intake, actor=who.actor)
+        result, lead = capture.run_intake(session, intake, actor=who.actor, mx=c.mx_lookup)
         out = LeadOut.model_validate(lead)
     # Serialised here, in the worker thread, rather than by FastAPI's response_model handling,
     # which validates the model a second time and hops to the thread pool again to do so.
@@ -84,7 +93,7 @@ def create_lead(
 
 def _create_once(c: Container, who: Principal, key: str, body: LeadIn, intake: Intake) -> Response:
     def work(session: Session) -> idempotency.Answer:
-        result, lead = capture.run_intake(session, intake, actor=who.actor)
+        result, lead = capture.run_intake(session, intake, actor=who.actor, mx=c.mx_lookup)
         out = LeadOut.model_validate(lead).model_dump(mode="json")
         return idempotency.Answer(201 if result.created else 200, out)
 
@@ -94,6 +103,81 @@ def _create_once(c: Container, who: Principal, key: str, body: LeadIn, intake: I
     headers = {"Location": f"/api/v1/leads/{answer.body['id']}"}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@router.post(
+    ":batch",
+    response_model=LeadBatchOut,
+    responses={**_ERRORS, 200: {"description": "Every item answered in `items`, in order."}},
+)
+def create_leads_batch(
+    body: LeadBatchIn,
+    c: ContainerDep,
+    who: Writer,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.HEADER,
+            max_length=idempotency.MAX_KEY_LENGTH,
+            description="As for `POST /api/v1/leads`: a replay gets the first answer back.",
+        ),
+    ] = None,
+) -> Response:
+    """Run the intake pipeline for up to 1,000 leads in one transaction, one savepoint each.
+
+    The answer is 200 when the batch itself is well formed; each item has its own status
+    (201, 200 or 422 with the field errors), and invalid items leave the valid ones stored.
+    """
+    parsed: list[Intake | list[dict[str, str]]] = []
+    for item in body.leads:
+        if not isinstance(item, dict):
+            parsed.append([{"field": "body", "message": "Each item must be a JSON object."}])
+            continue
+        try:
+            parsed.append(Intake(**LeadIn.model_validate(item).model_dump()))
+        except PydanticValidationError as exc:
+            parsed.append(problems.field_errors(exc.errors()))
+
+    intakes = [p for p in parsed if isinstance(p, Intake)]
+    look_up_early([i.email for i in intakes], c.mx_lookup)
+
+    def work(session: Session) -> idempotency.Answer:
+        answers = iter(capture.run_intake_batch(session, intakes, actor=who.actor, mx=c.mx_lookup))
+        items: list[LeadBatchItemOut] = []
+        for index, entry in enumerate(parsed):
+            if not isinstance(entry, Intake):
+                items.append(LeadBatchItemOut(index=index, status=422, errors=entry))
+                continue
+            answer = next(answers)
+            if isinstance(answer, ValidationFailed):
+                errors = [{"field": f, "message": m} for f, m in answer.errors.items()]
+                items.append(LeadBatchItemOut(index=index, status=422, errors=errors))
+            else:
+                result, lead = answer
+                status = 201 if result.created else 200
+                lead_out = LeadOut.model_validate(lead)
+                items.append(LeadBatchItemOut(index=index, status=status, lead=lead_out))
+        out = LeadBatchOut(
+            created=sum(i.status == 201 for i in items),
+            updated=sum(i.status == 200 for i in items),
+            failed=sum(i.status == 422 for i in items),
+            items=items,
+        )
+        return idempotency.Answer(200, out.model_dump(mode="json"))
+
+    if idempotency_key is None:
+        with c.db.transaction() as session:
+            answer = work(session)
+        return JSONResponse(answer.body)
+    answer = idempotency.run_once(
+        c.db,
+        api_key_id=who.id,
+        key=idempotency.check_key(idempotency_key),
+        body=body.model_dump(mode="json"),
+        work=work,
+    )
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 

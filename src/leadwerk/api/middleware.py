@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,10 +43,19 @@ class RequestContextMiddleware:
     and refuses bodies that are too large, of the wrong type or not UTF-8 before any handler
     runs, so a refused request cannot change anything."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, json_prefix: str = "/api/") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        json_prefix: str = "/api/",
+        larger_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.json_prefix = json_prefix
+        # Exact paths allowed a body over max_body_bytes (a file upload), with their own limit.
+        self.larger_limits = dict(larger_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +106,7 @@ class RequestContextMiddleware:
     async def _check_body(
         self, scope: Scope, headers: dict[str, str], receive: Receive, request_id: str
     ) -> tuple[tuple[int, bytes, list[tuple[bytes, bytes]]] | None, Receive]:
-        limit = self.max_body_bytes
+        limit = self.larger_limits.get(scope["path"], self.max_body_bytes)
         declared = headers.get("content-length")
 
         def too_large() -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

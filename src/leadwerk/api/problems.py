@@ -4,6 +4,7 @@ to HTTP answers."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -85,6 +86,11 @@ def _message(err: dict[str, Any]) -> str:
     return str(err["msg"])
 
 
+def field_errors(errs: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic's errors as [{field, message}], the shape every 422 of the API uses."""
+    return [{"field": _field_name(tuple(e["loc"])), "message": _message(e)} for e in errs]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -96,7 +102,7 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errs):
             first = next(e for e in errs if e.get("type") == "json_invalid")
             return problem(400, "Malformed JSON", _message(first), instance=request.url.path)
-        errors = [{"field": _field_name(tuple(e["loc"])), "message": _message(e)} for e in errs]
+        errors = field_errors(errs)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "Invalid input", detail, errors=errors, instance=request.url.path)
 

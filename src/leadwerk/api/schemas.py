@@ -7,7 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadwerk.leads.types import Channel, Stage, Temperature
+from leadwerk.leads.types import (
+    Channel,
+    EmailStatus,
+    JobFunction,
+    PhoneStatus,
+    Seniority,
+    Stage,
+    Temperature,
+)
 
 # Ids are 64-bit on PostgreSQL and SQLite; a larger number can only be a mistake (a 422).
 ID_MAX = 2**63 - 1
@@ -93,6 +101,14 @@ class LeadOut(BaseModel):
     utm_term: str | None
     utm_content: str | None
     channel: Channel
+    email_status: EmailStatus | None = Field(
+        description="valid, role (info@, vertrieb@), disposable, or no_mx (MX check on)"
+    )
+    phone_status: PhoneStatus | None = Field(
+        description="The line type: mobile, landline, voip, toll_free, other, unverified"
+    )
+    seniority: Seniority | None = Field(description="From the job title")
+    job_function: JobFunction | None = Field(description="From the job title")
     stage: Stage
     temperature: Temperature
     score: int
@@ -136,3 +152,37 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[dict[str, str]] | None = None
+
+
+MAX_BATCH = 1000
+
+
+class LeadBatchIn(BaseModel):
+    """Up to 1,000 leads; each item is checked on its own, so one bad item fails alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    leads: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Objects shaped like the body of `POST /api/v1/leads`.",
+    )
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class LeadBatchItemOut(BaseModel):
+    index: int = Field(description="The item's position in `leads`, from 0")
+    status: int = Field(description="201 created, 200 updated (same email), 422 invalid")
+    lead: LeadOut | None = None
+    errors: list[FieldError] | None = None
+
+
+class LeadBatchOut(BaseModel):
+    created: int
+    updated: int
+    failed: int
+    items: list[LeadBatchItemOut]

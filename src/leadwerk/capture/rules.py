@@ -11,10 +11,15 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import email_validator
 import phonenumbers
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 
+from leadwerk.capture.quality import rules as quality
+from leadwerk.capture.quality.rules import (  # re-exported for spam defence
+    is_disposable_domain as is_disposable_domain,
+)
 from leadwerk.capture.types import Intake, NormalisedLead
 from leadwerk.leads.rules import fold
 from leadwerk.leads.types import Channel
@@ -167,20 +172,46 @@ NAME_PARTICLES = frozenset(
         "af",
     }
 )
+# Legal forms, matched on the folded text with punctuation turned into spaces ("e.V." → "e v").
 _COMPANY_SUFFIXES = re.compile(
     r"\b(gmbh|ag|kg|ohg|ug|se|mbh|co|inc|ltd|llc|plc|sarl|sa|bv|nv|ab|as|oy|spa|srl|corp|"
-    r"corporation|limited|company|haftungsbeschränkt|gbr|e\.?v|kgaa)\b\.?"
+    r"corporation|limited|company|haftungsbeschraenkt|gbr|e v|ev|kgaa)\b"
 )
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 def clean_text(value: str | None) -> str | None:
     """Trim, fold inner whitespace, drop control characters; empty becomes None."""
     if value is None:
         return None
+    if value.isprintable() and "  " not in value and value.strip(" ") == value:
+        # already clean (no controls, tabs or runs of spaces): only the composition may differ
+        return unicodedata.normalize("NFC", value) or None
     value = unicodedata.normalize("NFC", value)
-    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " \t")
+    # controls go, but a line break or tab between two words becomes the space between them
+    value = "".join(ch for ch in value if ch.isspace() or unicodedata.category(ch)[0] != "C")
     value = " ".join(value.split())
     return value or None
+
+
+# Plain ASCII addresses, the bulk of every import: checked here, as email-validator would,
+# without its full parse. Anything else (quotes, Unicode, IP literals, special-use domains, long
+# parts) goes to email-validator; tests/unit/capture/test_email_fast_path.py compares the two.
+_PLAIN_EMAIL = re.compile(
+    r"(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
+    r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+_SPECIAL_USE = tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
+def _plain_email(value: str) -> str | None:
+    match = _PLAIN_EMAIL.fullmatch(value)
+    if match is None or len(match["local"]) > 64 or len(value) > 254:
+        return None
+    domain = match["domain"].lower()
+    if "--" in domain or any(domain == d or domain.endswith("." + d) for d in _SPECIAL_USE):
+        return None  # refused, or an IDNA form ("xn--"): email-validator decides
+    return f"{match['local']}@{domain}"
 
 
 def normalise_email(value: str | None) -> tuple[str | None, str | None]:
@@ -188,6 +219,9 @@ def normalise_email(value: str | None) -> tuple[str | None, str | None]:
     value = clean_text(value)
     if value is None:
         return None, None
+    plain = _plain_email(value)
+    if plain is not None:
+        return plain, None
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -213,20 +247,39 @@ def company_domain(email: str | None) -> str | None:
 
 def normalise_phone(value: str | None, country: str | None) -> tuple[str | None, str | None]:
     """E.164, with the lead's country as the default region; (phone, error)."""
+    phone, _, problem = parse_phone(value, country)
+    return phone, problem
+
+
+def parse_phone(
+    value: str | None, country: str | None
+) -> tuple[str | None, phonenumbers.PhoneNumber | None, str | None]:
+    """(E.164, the parsed number for the quality flags, error)."""
     value = clean_text(value)
     if value is None:
-        return None, None
+        return None, None, None
     try:
         parsed = phonenumbers.parse(value, country or None)
     except phonenumbers.NumberParseException:
         return (
             None,
+            None,
             f"{value!r} is not a phone number; write it with the country code, "
             "such as +49 30 1234567.",
         )
-    if not phonenumbers.is_possible_number(parsed):
-        return None, f"{value!r} is not a possible phone number for its country."
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_possible_number(parsed) or not _stable_e164(e164):
+        return None, None, f"{value!r} is not a possible phone number for its country."
+    return e164, parsed, None
+
+
+def _stable_e164(e164: str) -> bool:
+    """At most 15 digits, and read again it is the same number: "+49 (0) 0012345" would give
+    "+490012345", which reads back as "+49012345" (two match keys for one number)."""
+    if not _E164.fullmatch(e164):
+        return False
+    again = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164) == e164
 
 
 def _lower(text: str) -> str:
@@ -255,6 +308,7 @@ def _case_word(word: str, first: bool) -> str:
     return "-".join(_capital(part) for part in word.split("-"))
 
 
+@lru_cache(maxsize=65_536)  # names repeat: imports see the same few thousand again and again
 def normalise_name(value: str | None) -> str | None:
     """Trimmed; cased only when it came all upper or all lower ("van der Berg" stays)."""
     # NFKC first: ligatures and old forms ("ŉ") spelled out, before trimming.
@@ -274,11 +328,12 @@ def name_key(first: str | None, last: str | None) -> str | None:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", joined).split()) or None
 
 
+@lru_cache(maxsize=65_536)
 def company_key(company: str | None) -> str | None:
     if not company:
         return None
-    key = _COMPANY_SUFFIXES.sub(" ", fold(company))
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", key).split()) or None
+    words = " ".join(re.sub(r"[^a-z0-9]", " ", fold(company)).split())
+    return " ".join(_COMPANY_SUFFIXES.sub(" ", words).split()) or None
 
 
 @lru_cache(maxsize=1)
@@ -303,6 +358,7 @@ def _country_lookup() -> dict[str, str]:
     return lookup
 
 
+@lru_cache(maxsize=4096)
 def normalise_country(value: str | None) -> tuple[str | None, str | None]:
     """ISO 3166-1 alpha-2 from a code or an English, German or French name; (code, error)."""
     value = clean_text(value)
@@ -314,6 +370,7 @@ def normalise_country(value: str | None) -> tuple[str | None, str | None]:
     return code, None
 
 
+@lru_cache(maxsize=1024)
 def normalise_language(value: str | None) -> tuple[str | None, str | None]:
     value = clean_text(value)
     if value is None:
@@ -372,7 +429,10 @@ def classify_channel(
 def _channel_from_referrer(referrer: str | None, own_host: str | None) -> Channel:
     if not referrer:
         return Channel.DIRECT
-    host = (urlsplit(referrer).hostname or "").lower()
+    try:
+        host = (urlsplit(referrer).hostname or "").lower()
+    except ValueError:  # "http://[" and the like: visitors send what they like
+        return Channel.DIRECT
     if not host or (own_host and host.endswith(own_host.lower())):
         return Channel.DIRECT
     word = _host_word(host)
@@ -400,7 +460,7 @@ def normalise(intake: Intake) -> tuple[NormalisedLead | None, dict[str, str]]:
     country, problem = normalise_country(intake.country)
     if problem:
         errors["country"] = problem
-    phone, problem = normalise_phone(intake.phone, country)
+    phone, parsed_phone, problem = parse_phone(intake.phone, country)
     if problem:
         errors["phone"] = problem
     language, problem = normalise_language(intake.language)
@@ -446,4 +506,8 @@ def normalise(intake: Intake) -> tuple[NormalisedLead | None, dict[str, str]]:
         utm_content=texts["utm_content"],
         channel=classify_channel(texts["utm_source"], texts["utm_medium"], intake.referrer),
         attributes=attributes,
+        email_status=quality.email_status(email),
+        phone_status=quality.phone_status(parsed_phone),
+        seniority=quality.seniority(texts["job_title"]),
+        job_function=quality.job_function(texts["job_title"]),
     ), {}

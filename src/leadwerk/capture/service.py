@@ -6,6 +6,7 @@ audit. Later issues insert consent, scoring, qualification, routing and nurturin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields as dc_fields
 from datetime import datetime
 from typing import Any, cast
@@ -17,6 +18,9 @@ from leadwerk.auth import audit
 from leadwerk.auth.rules import allows
 from leadwerk.auth.types import Principal, Scope
 from leadwerk.capture import rules
+from leadwerk.capture.quality import rules as quality
+from leadwerk.capture.quality.ports import MxLookup
+from leadwerk.capture.quality.service import check_mail_domain
 from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
 from leadwerk.delivery import service as delivery
 from leadwerk.errors import PermissionDenied, ValidationFailed
@@ -51,18 +55,26 @@ _IDENTITY = (
     "country",
     "language",
 )
+# Derived from the identity fields, so they follow them; not listed as changes in the audit.
+_DERIVED = ("email_status", "phone_status", "seniority", "job_function")
 
 
-def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeResult, Lead]:
+def run_intake(
+    session: Session, intake: Intake, *, actor: str, mx: MxLookup | None = None
+) -> tuple[IntakeResult, Lead]:
     """Store one lead from any channel, inside the caller's transaction.
 
-    Written for the hot path of the API (bench/intake.py): a new lead is created by one
-    INSERT that first checks no lead has its address (on PostgreSQL the same statement adds
-    its touchpoint); the outbox rows and the audit entry are plain INSERTs, no ORM flush.
+    `mx` is the optional check that the address's domain accepts mail (`Container.mx_lookup`,
+    on with `LEADWERK_EMAIL_MX_CHECK`).
+
+    Written for the hot path of the API (bench/intake.py): a new lead is created by one INSERT
+    that first checks no lead has its address (on PostgreSQL the same statement adds its
+    touchpoint); the outbox rows and the audit entry are plain INSERTs, no ORM flush.
     """
     clean, errors = rules.normalise(intake)
     if clean is None:
         raise ValidationFailed(errors, "The lead was not accepted: some fields are invalid.")
+    clean = check_mail_domain(clean, mx)
     now = utcnow()
     occurred_at = intake.occurred_at or now
     touchpoint: dict[str, Any] = {
@@ -88,7 +100,7 @@ def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeR
         lead = identity.oldest_with_email_key(session, clean.email_key or "")
         if lead is None:  # pragma: no cover - the key's lock is held, so it cannot vanish
             raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")
-        changes = _merge_into(lead, clean)
+        changes = merge_into(lead, clean)
         lead.updated_at = now
         leads.refresh_search_text(lead)
         lead.last_activity_at = max(lead.last_activity_at or occurred_at, occurred_at)
@@ -106,6 +118,31 @@ def run_intake(session: Session, intake: Intake, *, actor: str) -> tuple[IntakeR
         details={"via": intake.touchpoint_type.value, **({"changes": changes} if changes else {})},
     )
     return IntakeResult(lead_id=lead.id, created=created), lead
+
+
+def run_intake_batch(
+    session: Session, intakes: Sequence[Intake], *, actor: str, mx: MxLookup | None = None
+) -> list[tuple[IntakeResult, Lead] | ValidationFailed]:
+    """Many intakes in one transaction, each in its own savepoint: an invalid one is answered
+    with its errors and leaves the others stored. Later items see the earlier ones (the same
+    address twice: created, then updated).
+
+    The addresses' locks are taken up front in sorted order, so two batches sharing addresses
+    wait for each other instead of deadlocking.
+    """
+    keys = sorted(
+        {k for k in (rules.email_key(rules.normalise_email(i.email)[0]) for i in intakes) if k}
+    )
+    for key in keys:
+        identity.lock_email_key(session, key)
+    answers: list[tuple[IntakeResult, Lead] | ValidationFailed] = []
+    for intake in intakes:
+        try:
+            with session.begin_nested():
+                answers.append(run_intake(session, intake, actor=actor, mx=mx))
+        except ValidationFailed as exc:
+            answers.append(exc)
+    return answers
 
 
 _leads = cast(Table, Lead.__table__)
@@ -186,14 +223,18 @@ def _create_if_new(
     return lead, touched
 
 
-def _merge_into(lead: Lead, clean: NormalisedLead) -> dict[str, Any]:
-    """A newer non-empty value wins for identity fields; first-touch fields fill gaps only."""
+def merge_into(lead: Lead, clean: NormalisedLead) -> dict[str, Any]:
+    """A newer non-empty value wins for identity fields; first-touch fields fill gaps only.
+    Shared with the bulk import (capture.imports.bulk), which must merge exactly the same way."""
     changes: dict[str, Any] = {}
     for name in _IDENTITY:
         value = getattr(clean, name)
         if value is not None and getattr(lead, name) != value:
             changes[name] = {"from": getattr(lead, name), "to": value}
             setattr(lead, name, value)
+    for name in _DERIVED:
+        if getattr(clean, name) is not None:
+            setattr(lead, name, getattr(clean, name))
     if clean.phone is not None:
         lead.phone_key = clean.phone
     for name in _FIRST_TOUCH:
@@ -218,7 +259,10 @@ def edit_lead(
         if problem:
             errors["email"] = problem
         prepared.update(
-            email=email, email_key=rules.email_key(email), domain=rules.company_domain(email)
+            email=email,
+            email_key=rules.email_key(email),
+            domain=rules.company_domain(email),
+            email_status=quality.email_status(email),
         )
     if "country" in prepared:
         prepared["country"], problem = rules.normalise_country(prepared["country"])
@@ -226,10 +270,10 @@ def edit_lead(
             errors["country"] = problem
     if "phone" in prepared:
         country = prepared.get("country", lead.country)
-        phone, problem = rules.normalise_phone(prepared["phone"], country)
+        phone, parsed, problem = rules.parse_phone(prepared["phone"], country)
         if problem:
             errors["phone"] = problem
-        prepared.update(phone=phone, phone_key=phone)
+        prepared.update(phone=phone, phone_key=phone, phone_status=quality.phone_status(parsed))
     if "language" in prepared:
         prepared["language"], problem = rules.normalise_language(prepared["language"])
         if problem:
@@ -246,6 +290,9 @@ def edit_lead(
             prepared[name] = rules.clean_text(prepared[name])
     if "company" in prepared:
         prepared["company_key"] = rules.company_key(prepared["company"])
+    if "job_title" in prepared:
+        prepared["seniority"] = quality.seniority(prepared["job_title"])
+        prepared["job_function"] = quality.job_function(prepared["job_title"])
     rules.check_lengths(prepared, errors)
     if errors:
         raise ValidationFailed(errors)

@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from leadwerk.leads.types import Channel, TouchpointType
+from leadwerk.leads.types import (
+    Channel,
+    EmailStatus,
+    JobFunction,
+    PhoneStatus,
+    Seniority,
+    TouchpointType,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,11 @@ class NormalisedLead:
     utm_content: str | None
     channel: Channel
     attributes: dict[str, Any]
+    # quality flags (capture.quality.rules)
+    email_status: EmailStatus | None
+    phone_status: PhoneStatus | None
+    seniority: Seniority | None
+    job_function: JobFunction | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from leadwerk import __version__
-from leadwerk.cli import api_keys, db, demo, serve, users, worker
+from leadwerk.cli import api_keys, db, demo, hooks, imports, serve, users, worker
 
 app = typer.Typer(
     name="leadwerk",
@@ -22,6 +22,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.teams_app, name="teams")
 app.add_typer(api_keys.app, name="api-keys")
+app.add_typer(hooks.app, name="hooks")
+app.add_typer(imports.import_app, name="import")
+app.add_typer(imports.export_app, name="export")
 
 
 @app.command()

@@ -127,8 +127,8 @@ def publish(session: Session, event_type: str, data: dict[str, Any]) -> list[str
 # --- webhook endpoints -----------------------------------------------------------------------
 
 # Event types a webhook can subscribe to, and the patterns that stand for several of them.
-EVENT_TYPES: tuple[str, ...] = ("lead.created", "lead.updated")
-EVENT_PATTERNS: tuple[str, ...] = ("*", "lead.*")
+EVENT_TYPES: tuple[str, ...] = ("lead.created", "lead.updated", "import.completed")
+EVENT_PATTERNS: tuple[str, ...] = ("*", "lead.*", "import.*")
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of generated secrets, not a secret
 MAX_URL_LENGTH = 2000
 MAX_DESCRIPTION_LENGTH = 200

@@ -12,9 +12,11 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
+from leadwerk.capture.quality import rules as quality
 from leadwerk.capture.rules import company_domain, email_key, name_key
 from leadwerk.demo import data
 from leadwerk.demo.campaigns import CampaignPlan
@@ -44,7 +46,7 @@ from leadwerk.demo.rows import (
 from leadwerk.demo.timeline import CreationClock, Period
 from leadwerk.demo.touches import Touch, journey_touches, utm_for
 from leadwerk.leads.rules import fold
-from leadwerk.leads.types import Channel, Stage
+from leadwerk.leads.types import Channel, PhoneStatus, Stage
 
 BLOCK = 1000  # leads per random stream
 PHONE_SHARE = 0.62
@@ -197,6 +199,19 @@ class DemoGenerator:
         return self._clock.at((index + u) / self.spec.leads)
 
 
+def _email_status(email: str) -> str:
+    status = quality.email_status(email)
+    assert status is not None  # every demo lead has an address
+    return status.value
+
+
+@lru_cache(maxsize=4096)
+def _title_flags(title: str | None) -> tuple[str | None, str | None]:
+    """Seniority and function as intake derives them; demo titles repeat, so cached."""
+    seniority, function = quality.seniority(title), quality.job_function(title)
+    return (seniority.value if seniority else None, function.value if function else None)
+
+
 class _LeadMaker:
     """Makes one lead with its account, touchpoints and stage history at a time."""
 
@@ -277,9 +292,11 @@ class _LeadMaker:
             country.freemail[int(rng.random() * len(country.freemail))] if freemail else None
         )
         email = self.people.email(rng, person, company, free_domain)
-        phone = None
+        phone = phone_status = None
         if rng.random() < PHONE_SHARE:
-            phone = self.phones.make(rng, country, city, rng.random() < LANDLINE_SHARE)
+            landline = rng.random() < LANDLINE_SHARE
+            phone = self.phones.make(rng, country, city, landline)
+            phone_status = (PhoneStatus.LANDLINE if landline else PhoneStatus.MOBILE).value
 
         path = stage_path(rng, channel, created, self.now)
         reached = furthest(path)
@@ -317,6 +334,9 @@ class _LeadMaker:
                 company.name_key if company else None,
                 company_domain(email),
                 self._search_text(person.first_name, person.last_name, email, company_name),
+                _email_status(email),
+                phone_status,
+                *_title_flags(title),
                 account_id,
                 touches[0].source or "website",
                 *utm,

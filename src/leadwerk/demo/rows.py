@@ -56,6 +56,10 @@ class LeadRow(NamedTuple):
     company_key: str | None
     domain: str | None
     search_text: str
+    email_status: str
+    phone_status: str | None
+    seniority: str | None
+    job_function: str | None
     account_id: int | None
     source: str
     utm_source: str | None

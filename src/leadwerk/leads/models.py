@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leadwerk.leads.types import Channel, Stage, Temperature, TouchpointType
+from leadwerk.leads.types import (
+    Channel,
+    EmailStatus,
+    JobFunction,
+    PhoneStatus,
+    Seniority,
+    Stage,
+    Temperature,
+    TouchpointType,
+)
 from leadwerk.storage.base import Base, BigId, EnumValue, JSONDoc, UTCDateTime, utcnow
 
 
@@ -82,6 +91,11 @@ class Lead(Base):
     company_key: Mapped[str | None] = mapped_column(String(200))
     domain: Mapped[str | None] = mapped_column(String(253))
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # quality flags, set by intake (capture.quality)
+    email_status: Mapped[EmailStatus | None] = mapped_column(EnumValue(EmailStatus))
+    phone_status: Mapped[PhoneStatus | None] = mapped_column(EnumValue(PhoneStatus))
+    seniority: Mapped[Seniority | None] = mapped_column(EnumValue(Seniority))
+    job_function: Mapped[JobFunction | None] = mapped_column(EnumValue(JobFunction))
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), index=True
     )

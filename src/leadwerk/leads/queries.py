@@ -112,6 +112,8 @@ def parse_filter(raw: dict[str, Any]) -> LeadFilter:
     q = str(raw.get("q") or "").strip() or None
     if q is not None and len(q) > 200:
         errors["q"] = "The search text may have at most 200 characters."
+    elif q is not None and not q.isprintable():
+        errors["q"] = "The search text may not contain control characters such as NUL."
     unowned = str(raw.get("unowned") or "").lower() in ("1", "true", "yes", "on")
     result = LeadFilter(
         stage=enum_value("stage", Stage),

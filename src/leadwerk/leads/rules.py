@@ -31,6 +31,8 @@ def fold(value: str) -> str:
     Applied to stored text and to the search query alike, so search does not depend on the
     database's idea of case (SQLite's lower() only knows ASCII).
     """
+    if value.isascii():  # the common case: nothing to transliterate or decompose
+        return value.lower()
     # Compatibility decomposition can bring back capitals ("ℌ" → "H"), so fold until stable.
     for _ in range(3):
         folded = value.casefold().translate(_FOLD_TABLE)  # casefold also makes ß → ss

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +34,10 @@ EDITABLE_FIELDS = frozenset(
         "company_key",
         "domain",
         "job_title",
+        "email_status",
+        "phone_status",
+        "seniority",
+        "job_function",
         "country",
         "language",
         "stage",
@@ -197,6 +202,10 @@ def _plain(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+def _value(member: StrEnum | None) -> str | None:
+    return None if member is None else member.value
+
+
 def to_document(lead: Lead) -> dict[str, Any]:
     """The lead as plain JSON data, for webhooks and exports."""
     return {
@@ -216,6 +225,10 @@ def to_document(lead: Lead) -> dict[str, Any]:
         "utm_term": lead.utm_term,
         "utm_content": lead.utm_content,
         "channel": lead.channel.value,
+        "email_status": _value(lead.email_status),
+        "phone_status": _value(lead.phone_status),
+        "seniority": _value(lead.seniority),
+        "job_function": _value(lead.job_function),
         "stage": lead.stage.value,
         "temperature": lead.temperature.value,
         "score": lead.score,

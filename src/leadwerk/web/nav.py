@@ -1,7 +1,7 @@
 """The UI's areas: one entry each, used for the navigation and for the access check of its pages.
 
-A later area (Forms, Imports, Duplicates, Consent, Scoring, Routing, Nurture, Analytics) is one
-more `Area` here plus its views module; the navigation and `require_area` pick it up.
+A later area (Duplicates, Consent, Scoring, Routing, Nurture, Analytics) is one more `Area` here
+plus its views module; the navigation and `require_area` pick it up.
 """
 
 from __future__ import annotations
@@ -28,6 +28,15 @@ class Area:
 
 AREAS: tuple[Area, ...] = (
     Area("leads", N_("Leads"), "/leads", _scope(Scope.LEADS_READ)),
+    Area("forms", N_("Forms"), "/forms", _scope(Scope.FORMS_MANAGE)),
+    Area(
+        "imports",
+        N_("Imports"),
+        "/imports",
+        lambda p: allows(p, Scope.IMPORTS_RUN) or allows(p, Scope.LEADS_EXPORT),
+    ),
+    Area("integrations", N_("Integrations"), "/integrations", _scope(Scope.HOOKS_MANAGE)),
+    Area("tracking", N_("Tracking"), "/tracking", _scope(Scope.FORMS_MANAGE)),
     Area("deliveries", N_("Deliveries"), "/deliveries", _scope(Scope.OUTBOX_MANAGE)),
     Area("webhooks", N_("Webhooks"), "/webhooks", _scope(Scope.WEBHOOKS_MANAGE)),
     Area("api_keys", N_("API keys"), "/api-keys", can_manage_access),

@@ -44,6 +44,34 @@ def headers(settings: Settings, *, cacheable: bool = False) -> dict[str, str]:
     return values
 
 
+def form_page_headers(
+    settings: Settings,
+    *,
+    frame_ancestors: str,
+    form_targets: tuple[str, ...] = (),
+    widget_origin: str | None = None,
+) -> dict[str, str]:
+    """The headers of a hosted form page (/f/{slug}): the strict policy, except that the
+    form's allowed origins may frame it (CSP frame-ancestors, so no X-Frame-Options), its
+    thank-you redirect target is a form-action, and a challenge widget may load."""
+    values = headers(settings)
+    del values["X-Frame-Options"]
+    directives = []
+    for directive in CONTENT_SECURITY_POLICY.split("; "):
+        name = directive.split(" ", 1)[0]
+        if name == "frame-ancestors":
+            directive = f"frame-ancestors {frame_ancestors}"
+        elif name == "form-action" and form_targets:
+            directive = " ".join([directive, *form_targets])
+        elif name in ("script-src", "connect-src") and widget_origin:
+            directive = f"{directive} {widget_origin}"
+        directives.append(directive)
+    if widget_origin:
+        directives.append(f"frame-src {widget_origin}")
+    values["Content-Security-Policy"] = "; ".join(directives)
+    return values
+
+
 def apply(response: Response, settings: Settings) -> None:
     for name, value in headers(settings).items():
         response.headers.setdefault(name, value)

@@ -7,12 +7,38 @@ from starlette.staticfiles import StaticFiles
 
 from leadwerk.container import Container
 from leadwerk.settings import Environment
-from leadwerk.web import api_keys, auth, delivery, errors, i18n, leads, users, webhooks
+from leadwerk.web import (
+    api_keys,
+    auth,
+    delivery,
+    errors,
+    forms,
+    i18n,
+    imports,
+    integrations,
+    leads,
+    public_forms,
+    tracking,
+    users,
+    webhooks,
+)
 from leadwerk.web.context import WebState
 from leadwerk.web.security import StaticHeaders
 from leadwerk.web.templating import StaticAssets, Templates, find_node_modules
 
-VIEW_MODULES = (auth, leads, delivery, webhooks, api_keys, users)
+VIEW_MODULES = (
+    auth,
+    leads,
+    imports,
+    forms,
+    public_forms,
+    tracking,
+    delivery,
+    webhooks,
+    integrations,
+    api_keys,
+    users,
+)
 
 
 def install(app: FastAPI) -> None:

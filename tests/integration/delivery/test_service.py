@@ -125,7 +125,7 @@ def test_create_endpoint_stores_a_clean_endpoint_with_a_fresh_secret(db: Databas
             None,
             {
                 "event_types": "Unknown event type 'lead.deleted'; choose from *, lead.*, "
-                "lead.created, lead.updated."
+                "import.*, lead.created, lead.updated, import.completed."
             },
         ),
         (
@@ -147,7 +147,7 @@ def test_create_endpoint_stores_a_clean_endpoint_with_a_fresh_secret(db: Databas
             {
                 "url": "The URL must start with https:// (or http://).",
                 "event_types": "Unknown event type 'LEAD.*'; choose from *, lead.*, "
-                "lead.created, lead.updated.",
+                "import.*, lead.created, lead.updated, import.completed.",
             },
         ),
     ],

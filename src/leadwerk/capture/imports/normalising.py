@@ -1,0 +1,128 @@
+"""Rows → normalised leads, in chunks, in this process or in a pool of worker processes.
+
+Normalisation (`capture.rules.normalise`: email-validator, phonenumbers, name casing, quality
+flags) is pure Python and most of an import's time (see bench/import_leads.py), so on a
+machine with several cores it runs in worker processes while this one reads the file and
+writes batches. Chunks come back in file order, which the resume relies on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from leadwerk.capture import rules as capture_rules
+from leadwerk.capture.imports import rules
+from leadwerk.capture.imports.bulk import AcceptedRow
+from leadwerk.capture.imports.types import RawRow
+from leadwerk.capture.types import Intake
+from leadwerk.leads.types import TouchpointType
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    headers: tuple[str, ...]
+    mapping: dict[str, str]
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Records `first`..`last` of the data (1-based, empty ones included) and their result."""
+
+    last: int
+    read: int  # non-empty records
+    accepted: list[AcceptedRow]
+    rejected: list[tuple[RawRow, dict[str, str]]]
+
+
+def normalise_row(raw: RawRow, context: Context) -> tuple[AcceptedRow | None, dict[str, str]]:
+    if raw.error is not None:
+        return None, {"row": raw.error}
+    prepared = rules.prepare_row(raw.number, context.headers, raw.values, context.mapping)
+    if prepared.errors:
+        return None, prepared.errors
+    values = dict(prepared.values)
+    if context.source and not values.get("source"):
+        values["source"] = context.source
+    clean, errors = capture_rules.normalise(Intake(**values, touchpoint_type=TouchpointType.IMPORT))
+    if clean is None:
+        return None, errors
+    return AcceptedRow(raw.number, clean, prepared.marketing_consent), {}
+
+
+def normalise_chunk(records: Sequence[RawRow], last: int, context: Context) -> Chunk:
+    accepted: list[AcceptedRow] = []
+    rejected: list[tuple[RawRow, dict[str, str]]] = []
+    read = 0
+    for raw in records:
+        if raw.error is None and rules.is_empty(raw.values):
+            continue
+        read += 1
+        row, problems = normalise_row(raw, context)
+        if row is None:
+            rejected.append((raw, problems))
+        else:
+            accepted.append(row)
+    return Chunk(last, read, accepted, rejected)
+
+
+# A worker process's context, set once by the pool's initializer.
+_worker_context: list[Context] = []
+
+
+def _init_worker(context: Context) -> None:
+    _worker_context[:] = [context]
+
+
+def _in_worker(records: list[RawRow], last: int) -> Chunk:
+    return normalise_chunk(records, last, _worker_context[0])
+
+
+def _chunks(records: Iterator[RawRow], skip: int, size: int) -> Iterator[tuple[list[RawRow], int]]:
+    """(records, number of the last one) in chunks of `size`, after skipping `skip`."""
+    consumed = 0
+    chunk: list[RawRow] = []
+    for raw in records:
+        consumed += 1
+        if consumed <= skip:
+            continue
+        chunk.append(raw)
+        if len(chunk) >= size:
+            yield chunk, consumed
+            chunk = []
+    if chunk:
+        yield chunk, consumed
+
+
+def normalised_chunks(
+    records: Iterator[RawRow], context: Context, *, skip: int, size: int, workers: int
+) -> Iterator[Chunk]:
+    """The file's records after `skip`, normalised, in chunks of `size`, in order."""
+    if workers <= 1:
+        # (A thread normalising one chunk ahead was measured: no gain, the GIL is the limit.)
+        for chunk, last in _chunks(records, skip, size):
+            yield normalise_chunk(chunk, last, context)
+        return
+    # spawn, not fork: the caller may run threads (the UI runs big imports in one).
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(context,),
+    )
+    pending: deque[Future[Chunk]] = deque()
+    try:
+        for chunk, last in _chunks(records, skip, size):
+            pending.append(pool.submit(_in_worker, chunk, last))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,57 @@
+"""`bench/import_leads.py --quick` runs and prints its JSON (figures are reported, not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _postgres_admin
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_leads.py"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_quick_run_prints_the_figures_and_the_baseline(database: str) -> None:
+    if database == "postgresql":
+        admin = _postgres_admin()
+        if admin is None:
+            pytest.skip("PostgreSQL is unreachable")
+        admin.dispose()
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--database", database],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["benchmark"], result["database"], result["quick"]) == (
+        "import_leads",
+        database,
+        True,
+    )
+    # the same seeds give the same file on every run and database: half of it names a lead
+    # that exists already
+    assert (result["rows"], result["existing"], result["rows_matching_existing"]) == (
+        5000,
+        5000,
+        2500,
+    )
+    assert (result["created"], result["updated"], result["merged"], result["rejected"]) == (
+        2500,
+        2500,
+        0,
+        0,
+    )
+    assert result["seconds"] > 0
+    if database == "postgresql":
+        assert result["baseline"]["seconds"] > 0
+        assert result["ratio"] > 0
+    else:
+        assert (result["baseline"], result["ratio"]) == (None, None)
