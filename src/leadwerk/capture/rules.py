@@ -268,16 +268,19 @@ def parse_phone(
             "such as +49 30 1234567.",
         )
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if not phonenumbers.is_possible_number(parsed) or not _stable_e164(e164):
+    if not phonenumbers.is_possible_number(parsed) or not _stable_e164(e164, parsed):
         return None, None, f"{value!r} is not a possible phone number for its country."
     return e164, parsed, None
 
 
-def _stable_e164(e164: str) -> bool:
+def _stable_e164(e164: str, parsed: phonenumbers.PhoneNumber) -> bool:
     """At most 15 digits, and read again it is the same number: "+49 (0) 0012345" would give
-    "+490012345", which reads back as "+49012345" (two match keys for one number)."""
+    "+490012345", which reads back as "+49012345" (two match keys for one number). Only a
+    number kept with leading zeros can change when read again, so only those are re-read."""
     if not _E164.fullmatch(e164):
         return False
+    if not parsed.italian_leading_zero:
+        return True
     again = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164) == e164
 
