@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -394,6 +395,34 @@ def _host_word(host: str) -> str:
         if len(parts) >= 2 and len(parts[-1]) <= 2
         else (parts[0] if parts else "")
     )
+
+
+def normalise_origin(value: str) -> str | None:
+    """A web origin as browsers send it in `Origin`: `https://WWW.Example.com:443/` →
+    `https://www.example.com` (default port dropped, IPv6 hosts in brackets); None when the
+    value is not an http(s) origin (a path, query, credentials, whitespace, a bad port).
+    Forms (embedding) and tracking (site origins) share it."""
+    value = value.strip()
+    if len(value) > 2000 or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        hostname, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return None
+    host = f"[{hostname}]" if ":" in hostname else hostname.lower()
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
+    """Whether a browser's `Origin` names one of the configured origins (compared normalised)."""
+    mine = normalise_origin(origin) if origin else None
+    return mine is not None and mine in {normalise_origin(a) for a in allowed}
 
 
 def classify_channel(

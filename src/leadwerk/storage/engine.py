@@ -11,13 +11,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadwerk.errors import ConfigurationError
 
 _WRITE_OPTION = "leadwerk_write"
+
+
+def upsert_insert(dialect: str, table: Table) -> Any:
+    """An INSERT that takes `.on_conflict_do_update(...)`: both engines write the same SQL, but
+    SQLAlchemy has one construct per dialect (`dialect` is `Dialect.name`)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def normalise_url(url: str) -> str:

@@ -29,6 +29,12 @@ from leadwerk.capture.forms.types import (
     Problem,
     Text,
 )
+from leadwerk.capture.rules import (  # shared with the other channels, re-exported
+    normalise_origin as normalise_origin,
+)
+from leadwerk.capture.rules import (
+    origin_allowed as origin_allowed,
+)
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -346,34 +352,6 @@ def is_web_url(url: str) -> bool:
         return False
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def normalise_origin(value: str) -> str | None:
-    """`https://www.example.com/path` → `https://www.example.com`; None if not an http(s)
-    origin. Default ports are dropped, as browsers send them in `Origin`."""
-    value = value.strip().rstrip("/")
-    if not is_web_url(value):
-        return None
-    parts = urlsplit(value)
-    if parts.username or parts.password or parts.query or parts.fragment:
-        return None
-    if parts.path not in ("", "/"):
-        return None
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    default = {"http": 80, "https": 443}[parts.scheme]
-    netloc = host if port in (None, default) else f"{host}:{port}"
-    return f"{parts.scheme}://{netloc}"
-
-
-def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
-    if not origin:
-        return False
-    normalised = normalise_origin(origin)
-    return normalised is not None and normalised in allowed
 
 
 def frame_ancestors(allowed: tuple[str, ...]) -> str:

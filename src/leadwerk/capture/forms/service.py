@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadwerk.auth import audit
@@ -40,7 +39,7 @@ from leadwerk.capture.types import Intake
 from leadwerk.errors import NotFound, PermissionDenied, ValidationFailed
 from leadwerk.leads.types import TouchpointType
 from leadwerk.storage.base import utcnow
-from leadwerk.storage.engine import Database
+from leadwerk.storage.engine import Database, upsert_insert
 
 # The pipeline's own field messages, as the visitor's message for that field.
 _PIPELINE_PROBLEMS = {
@@ -211,8 +210,7 @@ def _upsert(dialect: str, column: str) -> Any:
     and counter, built on first use."""
     found = _UPSERTS.get((dialect, column))
     if found is None:
-        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(_stats).values(
+        stmt = upsert_insert(dialect, _stats).values(
             form_id=bindparam("form_id"),
             day=bindparam("day"),
             shard=bindparam("shard"),

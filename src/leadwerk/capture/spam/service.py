@@ -13,18 +13,17 @@ transaction ends, so a long one would queue every visitor of the form behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Executable, Table, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadwerk.capture.spam import rules
 from leadwerk.capture.spam.models import RateLimit
 from leadwerk.capture.spam.ports import ChallengeVerifier
 from leadwerk.capture.spam.types import Rejection, SpamPolicy, SubmissionSignals
+from leadwerk.storage.engine import upsert_insert
 
 
 def screen(
@@ -109,10 +108,10 @@ def _hit(
     return over, current == 1
 
 
-def _upsert(insert: Callable[[Table], Any]) -> Executable:
+def _upsert(dialect: str) -> Executable:
     return cast(
         Executable,
-        insert(_rate_limits)
+        upsert_insert(dialect, _rate_limits)
         .values(
             bucket=bindparam("bucket"),
             window_start=bindparam("start"),
@@ -129,7 +128,7 @@ def _upsert(insert: Callable[[Table], Any]) -> Executable:
 
 # Built once: a form post runs them twice each, and building costs more than running.
 _rate_limits = cast(Table, RateLimit.__table__)
-_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_UPSERT = {dialect: _upsert(dialect) for dialect in ("postgresql", "sqlite")}
 _PREVIOUS = select(_rate_limits.c.count).where(
     _rate_limits.c.bucket == bindparam("bucket"), _rate_limits.c.window_start == bindparam("start")
 )

@@ -9,12 +9,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from leadwerk.capture import rules as capture_rules
+from leadwerk.capture.rules import (  # shared with the other channels, re-exported
+    normalise_origin as normalise_origin,
+)
+from leadwerk.capture.rules import (
+    origin_allowed as origin_allowed,
+)
 from leadwerk.capture.tracking.types import (
     EventType,
     Identity,
@@ -86,36 +92,6 @@ def is_bot(user_agent: str | None) -> bool:
     if not agent:
         return True
     return any(marker in agent for marker in BOT_MARKERS)
-
-
-def normalise_origin(value: str) -> str | None:
-    """`https://Shop.Example.com:443/` → `https://shop.example.com`; None when not an origin."""
-    try:
-        parts = urlsplit(value.strip())
-        hostname = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not hostname:
-        return None
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        return None
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    default = 443 if parts.scheme == "https" else 80
-    host = hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
-
-
-def origin_allowed(origin: str | None, allowed: Iterable[str]) -> bool:
-    """Whether a browser's `Origin` header names one of the configured site origins."""
-    if not origin:
-        return False
-    mine = normalise_origin(origin)
-    return mine is not None and mine in {normalise_origin(a) for a in allowed}
 
 
 def _web_url(value: Any, field: str, errors: dict[str, str]) -> str | None:

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadwerk.capture import service as capture
@@ -30,6 +29,7 @@ from leadwerk.errors import DomainError
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import Channel, TouchpointType
 from leadwerk.storage.base import utcnow
+from leadwerk.storage.engine import upsert_insert
 
 log = logging.getLogger("leadwerk.tracking")
 
@@ -53,12 +53,6 @@ class _VisitorRow:
     lead_id: int | None
     first_utm: dict[str, str | None]
     first_referrer: str | None
-
-
-def _dialect_insert(session: Session, table: Table) -> Any:
-    if session.connection().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def _first_touches(events: Sequence[TrackedEvent]) -> dict[str, dict[str, Any]]:
@@ -91,7 +85,7 @@ def _upsert_visitors(session: Session, rows: dict[str, dict[str, Any]]) -> dict[
     touch if they have none yet: a visitor a form stitched before its first event). Sorted
     by id, so concurrent batches lock the rows in the same order."""
     ordered = [rows[k] for k in sorted(rows)]
-    stmt = _dialect_insert(session, _visitors)
+    stmt = upsert_insert(session.connection().dialect.name, _visitors)
     untouched = _visitors.c.first_url.is_(None)
     fill = {
         name: case((untouched, stmt.excluded[name]), else_=_visitors.c[name])
@@ -370,7 +364,7 @@ def stitch(session: Session, anonymous_id: str, lead_id: int) -> int:
     if not rules.VISITOR_ID.fullmatch(anonymous_id or ""):
         return 0
     now = utcnow()
-    stmt = _dialect_insert(session, _visitors).values(
+    stmt = upsert_insert(session.connection().dialect.name, _visitors).values(
         anonymous_id=anonymous_id,
         lead_id=lead_id,
         first_seen_at=now,
