@@ -164,7 +164,14 @@ def run(
                 profiler.enable()
             plan = service.plan_import(path)
             options = service.check_options(LawfulBasis.CONSENT, "benchmark", None)
-            summary = service.run_import(db, plan, options, actor="bench", batch_size=batch_size)
+            summary = service.run_import(
+                db,
+                plan,
+                options,
+                actor="bench",
+                batch_size=batch_size,
+                workers=service.workers_for(plan, workers),
+            )
             seconds = time.perf_counter() - started
             if profiler:
                 profiler.disable()

@@ -245,6 +245,33 @@ def merge_into(lead: Lead, clean: NormalisedLead) -> dict[str, Any]:
     return {k: v for k, v in changes.items() if not k.endswith("_key") and k != "domain"}
 
 
+def merge_sql(dialect: str, *, lead: str = "leads", incoming: str = "g") -> dict[str, str]:
+    """`merge_into` as SQL for the bulk import's `UPDATE leads … FROM`: column → expression
+    over the lead's row (`lead`) and a row of incoming values with the lead's column names
+    (`incoming`, one row per lead, several rows of one address folded by `merge_into` first).
+    The same tuples drive both; tests/integration/capture/test_merge_sql.py checks that the two
+    agree on random leads on both databases. Attribute values from imports are scalars, so
+    SQLite's `json_patch` (RFC 7396) is the shallow merge of `merge_into`."""
+    merged = {
+        name: f"COALESCE({incoming}.{name}, {lead}.{name})" for name in (*_IDENTITY, *_DERIVED)
+    }
+    merged["phone_key"] = f"COALESCE({incoming}.phone, {lead}.phone_key)"
+    for name in _FIRST_TOUCH:
+        merged[name] = f"COALESCE(NULLIF({lead}.{name}, ''), {incoming}.{name}, {lead}.{name})"
+    if dialect == "postgresql":
+        base = f"COALESCE(NULLIF({lead}.attributes, 'null'::jsonb), '{{}}'::jsonb)"
+        added = f"{base} || {incoming}.attributes"
+        empty = "'{}'::jsonb"
+    else:
+        added = f"json_patch(COALESCE({lead}.attributes, '{{}}'), {incoming}.attributes)"
+        empty = "'{}'"
+    merged["attributes"] = (
+        f"CASE WHEN {incoming}.attributes IS NULL OR {incoming}.attributes = {empty} "
+        f"THEN {lead}.attributes ELSE {added} END"
+    )
+    return merged
+
+
 def edit_lead(
     session: Session, principal: Principal, lead_id: int, changes: dict[str, Any]
 ) -> Lead:

@@ -1,9 +1,10 @@
-"""Rows → normalised leads, in chunks, in this process or in a pool of worker processes.
+"""Rows → normalised, staged batches, in this process or in a pool of worker processes.
 
 Normalisation (`capture.rules.normalise`: email-validator, phonenumbers, name casing, quality
-flags) is pure Python and most of an import's time (see bench/import_leads.py), so on a
-machine with several cores it runs in worker processes while this one reads the file and
-writes batches. Chunks come back in file order, which the resume relies on.
+flags) and staging (`bulk.stage`: grouping by address, tuples for the database) are pure
+Python and most of an import's Python time (see bench/import_leads.py), so they can run in
+worker processes while this one writes the batches before. Chunks come back in file order,
+which the resume relies on.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from leadwerk.capture import rules as capture_rules
 from leadwerk.capture.imports import rules
-from leadwerk.capture.imports.bulk import AcceptedRow
+from leadwerk.capture.imports.bulk import AcceptedRow, StagedBatch, stage
 from leadwerk.capture.imports.types import RawRow
 from leadwerk.capture.types import Intake
 from leadwerk.leads.types import TouchpointType
@@ -27,6 +28,7 @@ class Context:
     headers: tuple[str, ...]
     mapping: dict[str, str]
     source: str | None
+    import_id: int = 0  # for the touchpoints' properties; a dry run writes none
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,7 @@ class Chunk:
 
     last: int
     read: int  # non-empty records
-    accepted: list[AcceptedRow]
+    staged: StagedBatch
     rejected: list[tuple[RawRow, dict[str, str]]]
 
 
@@ -67,7 +69,7 @@ def normalise_chunk(records: Sequence[RawRow], last: int, context: Context) -> C
             rejected.append((raw, problems))
         else:
             accepted.append(row)
-    return Chunk(last, read, accepted, rejected)
+    return Chunk(last, read, stage(accepted, context.import_id), rejected)
 
 
 # A worker process's context, set once by the pool's initializer.

@@ -152,8 +152,8 @@ def check_options(
     return ImportOptions(lawful_basis=basis, evidence=text, source=source_text)
 
 
-def _context(plan: Plan, source: str | None) -> normalising.Context:
-    return normalising.Context(plan.layout.headers, plan.mapping, source)
+def _context(plan: Plan, source: str | None, import_id: int = 0) -> normalising.Context:
+    return normalising.Context(plan.layout.headers, plan.mapping, source, import_id)
 
 
 def _records(plan: Plan) -> Iterator[RawRow]:
@@ -312,7 +312,7 @@ def _run_batches(
     seen_keys: set[str] = set()
     chunks = normalising.normalised_chunks(
         _records(plan),
-        _context(plan, record.source),
+        _context(plan, record.source, record.id),
         skip=record.rows_done,
         size=batch_size,
         workers=workers,
@@ -333,9 +333,7 @@ def _commit(
 ) -> ImportCounts:
     """One batch in one transaction, with the import's progress: all of it or nothing."""
     with db.transaction() as session:
-        written = bulk.write_batch(
-            session, chunk.accepted, import_id=import_id, now=utcnow(), seen_keys=seen_keys
-        )
+        written = bulk.write_batch(session, chunk.staged, now=utcnow(), seen_keys=seen_keys)
         if chunk.rejected:
             session.execute(
                 insert(ImportRow),
