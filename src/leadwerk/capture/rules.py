@@ -325,11 +325,17 @@ def normalise_name(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", cased)
 
 
+@lru_cache(maxsize=65_536)
+def _name_words(name: str | None) -> tuple[str, ...]:
+    return tuple(_NOT_KEY_CHARACTER.sub(" ", fold(name)).split()) if name else ()
+
+
+_NOT_KEY_CHARACTER = re.compile(r"[^a-z0-9 ]")
+
+
 def name_key(first: str | None, last: str | None) -> str | None:
-    if not first and not last:
-        return None
-    joined = f"{fold(first or '')} {fold(last or '')}"
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", joined).split()) or None
+    """Folded words of both names (each name's words cached: names repeat)."""
+    return " ".join((*_name_words(first), *_name_words(last))) or None
 
 
 @lru_cache(maxsize=65_536)

@@ -5,34 +5,38 @@ the batch's rows by email key, fold the rows of one address into one set of inco
 with the intake pipeline's merge rule (`capture.service.merge_into`), and turn groups and rows
 into plain tuples: one per group with the lead's columns, one per row for its touchpoint.
 
-`write_batch` (inside the caller's transaction): load the tuples into two temporary tables
-(COPY on PostgreSQL, executemany on SQLite) and let the database do the rest in a fixed number
-of statements, whatever the batch size:
+`write_batch` (inside the caller's transaction), with a fixed number of statements whatever
+the batch size:
 
-1. find the oldest lead per email key (as the intake pipeline picks it); lock the keys nobody
-   has yet with the advisory lock `identity.lock_email_key` takes (sorted, so two imports never
-   wait on each other crosswise; an API intake of the same address waits) and look again;
-2. update the leads found with `capture.service.merge_sql`, the SQL twin of `merge_into`;
-3. give the other groups ids and insert them as new leads;
-4. insert one IMPORT touchpoint per row.
+1. find the oldest lead per email key (as the intake pipeline picks it) with one query; lock
+   the keys nobody has yet with the advisory lock `identity.lock_email_key` takes (sorted, so
+   two imports never wait on each other crosswise; an API intake of the same address waits)
+   and look those up again;
+2. update the leads found: their groups go into a temporary table and one `UPDATE … FROM`
+   applies `capture.service.merge_sql`, the SQL twin of `merge_into`;
+3. insert the other groups as new leads, and one IMPORT touchpoint per row.
 
-The search text of an updated lead is folded in Python (`leads.rules.search_text`): from the
-incoming values when they name all four of its parts, else from the merged values of the few
-leads where the lead's own value fills a gap. Column lists come from `Lead.__table__` and
-`NormalisedLead`, so a field added to both is written without a change here.
+PostgreSQL gets COPY for every load, SQLite executemany. The search text of an updated lead is
+folded in Python (`leads.rules.search_text`): from the incoming values when they give all four
+of its parts, else from the merged parts, read for the few leads where the lead's own value
+fills a gap. Column lists come from `Lead.__table__` and `NormalisedLead`, so a field added to
+both is written without a change here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+import operator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dc_fields
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Table, bindparam, func, select, text
+from sqlalchemy import Column, String, Table, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from leadwerk.capture.imports.types import ImportCounts
@@ -48,13 +52,16 @@ _touchpoints = cast(Table, Touchpoint.__table__)
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 _CLEAN_FIELDS = tuple(f.name for f in dc_fields(NormalisedLead))
-# The lead's columns a group fills, in table order, then the derived ones.
-_NORMALISED = tuple(c.key for c in _leads.columns if c.key in _CLEAN_FIELDS)
-GROUP_VALUES = tuple(dict.fromkeys((*_NORMALISED, "phone_key", "search_text", "attributes")))
-# A group's tuple: its number in the batch, whether its four search parts are all given, then
-# GROUP_VALUES. `write_batch` adds `seen` (the address came in an earlier batch of the import).
-_GROUP_HEAD = ("g", "complete")
-# A row's tuple: its group, its number in the file, then its touchpoint's own values.
+# The lead's columns a group fills: the normalised ones in table order, then the derived ones.
+_NORMALISED = tuple(
+    c.key for c in _leads.columns if c.key in _CLEAN_FIELDS and c.key != "attributes"
+)
+GROUP_VALUES = (*_NORMALISED, "attributes", "phone_key", "search_text")
+_normalised_values = operator.attrgetter(*_NORMALISED)
+_ENUM_POSITIONS = tuple(
+    i for i, name in enumerate(_NORMALISED) if isinstance(_leads.c[name].type, EnumValue)
+)
+# A row's touchpoint values (after its group's number); the rest are the same for the batch.
 ROW_VALUES = (
     "channel",
     "source",
@@ -65,8 +72,10 @@ ROW_VALUES = (
     "utm_content",
     "properties",
 )
-_ROW_HEAD = ("g", "n")
 _SEARCH_PARTS = ("first_name", "last_name", "email", "company")
+_search_parts = operator.attrgetter(*_SEARCH_PARTS)
+_SEARCH_POSITIONS = tuple(GROUP_VALUES.index(p) for p in _SEARCH_PARTS)
+_SEARCH_TEXT_POSITION = GROUP_VALUES.index("search_text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,40 +87,17 @@ class AcceptedRow:
 
 @dataclass(frozen=True, slots=True)
 class StagedBatch:
-    """A batch as plain tuples (cheap to send between processes)."""
+    """A batch as plain tuples (cheap to send between processes), values as the database
+    takes them (enums as their value, JSON as text)."""
 
-    groups: list[tuple[Any, ...]]  # _GROUP_HEAD + GROUP_VALUES
-    keys: list[str | None]  # the email key per group
-    rows: list[tuple[Any, ...]]  # _ROW_HEAD + ROW_VALUES
-
-    @property
-    def row_count(self) -> int:
-        return len(self.rows)
+    groups: list[tuple[Any, ...]]  # GROUP_VALUES of each group
+    complete: list[bool]  # the group gives all four parts of the search text
+    keys: list[str | None]  # the email key of each group
+    rows: list[tuple[Any, ...]]  # (group number, *ROW_VALUES), in the order of the file
 
 
-def _enum_value(value: Any) -> Any:
-    return None if value is None else getattr(value, "value", value)
-
-
-def _json_text(value: Any) -> Any:
-    return None if value is None else _to_json(value)
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _converter(column: Column[Any]) -> Callable[[Any], Any]:
-    """How a column's value is handed to the database as is (enums as their value, JSON as
-    text), so COPY and executemany need no type adaptation; chosen once per column."""
-    if isinstance(column.type, EnumValue):
-        return _enum_value
-    if isinstance(column.type, JSON):
-        return _json_text
-    return _as_is
-
-
-_GROUP_CONVERTERS = tuple((n, _converter(_leads.c[n])) for n in GROUP_VALUES)
+def _attributes_text(attributes: dict[str, Any]) -> str:
+    return _to_json(attributes) if attributes else "{}"
 
 
 def _fold(rows: Sequence[AcceptedRow]) -> Any:
@@ -128,92 +114,105 @@ def _fold(rows: Sequence[AcceptedRow]) -> Any:
 
 def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
     """Group and fold the batch's rows and turn them into tuples for `write_batch`."""
-    by_key: dict[str, list[AcceptedRow]] = {}
+    numbers: dict[str, int] = {}
     grouped: list[list[AcceptedRow]] = []  # in the order of each group's first row
-    for row in rows:
-        key = row.clean.email_key
-        if key is None:
-            grouped.append([row])  # without an address every intake makes a new lead
-        elif key in by_key:
-            by_key[key].append(row)
-        else:
-            by_key[key] = [row]
-            grouped.append(by_key[key])
-    groups: list[tuple[Any, ...]] = []
-    keys: list[str | None] = []
     staged_rows: list[tuple[Any, ...]] = []
-    for number, group in enumerate(grouped):
+    for row in rows:
+        clean = row.clean
+        key = clean.email_key
+        number = numbers.get(key) if key is not None else None
+        if number is None:  # without an address every intake makes a new lead
+            number = len(grouped)
+            grouped.append([row])
+            if key is not None:
+                numbers[key] = number
+        else:
+            grouped[number].append(row)
+        consent = "true" if row.marketing_consent else "false"
+        staged_rows.append(
+            (
+                number,
+                clean.channel.value,
+                clean.source,
+                clean.utm_source,
+                clean.utm_medium,
+                clean.utm_campaign,
+                clean.utm_term,
+                clean.utm_content,
+                f'{{"import_id":{import_id},"row":{row.number},"marketing_consent":{consent}}}',
+            )
+        )
+    groups: list[tuple[Any, ...]] = []
+    complete: list[bool] = []
+    keys: list[str | None] = []
+    for group in grouped:
         lead: Any = group[0].clean if len(group) == 1 else _fold(group)
-        parts = [getattr(lead, name) for name in _SEARCH_PARTS]
-        values = []
-        for name, convert in _GROUP_CONVERTERS:
-            if name == "phone_key":
-                values.append(lead.phone)
-            elif name == "search_text":
-                values.append(lead_rules.search_text(*parts))
-            else:
-                values.append(convert(getattr(lead, name)))
-        groups.append((number, all(p is not None for p in parts), *values))
+        parts = _search_parts(lead)
+        values = list(_normalised_values(lead))
+        for position in _ENUM_POSITIONS:
+            if values[position] is not None:
+                values[position] = values[position].value
+        values += (_attributes_text(lead.attributes), lead.phone, lead_rules.search_text(*parts))
+        groups.append(tuple(values))
+        complete.append(None not in parts)
         keys.append(lead.email_key)
-        for row in group:
-            clean = row.clean
-            properties = (
-                f'{{"import_id":{import_id},"row":{row.number},'
-                f'"marketing_consent":{"true" if row.marketing_consent else "false"}}}'
-            )
-            staged_rows.append(
-                (
-                    number,
-                    row.number,
-                    clean.channel.value,
-                    clean.source,
-                    clean.utm_source,
-                    clean.utm_medium,
-                    clean.utm_campaign,
-                    clean.utm_term,
-                    clean.utm_content,
-                    properties,
-                )
-            )
-    return StagedBatch(groups, keys, staged_rows)
+    return StagedBatch(groups, complete, keys, staged_rows)
 
 
 # --- the database half -------------------------------------------------------------------
 
-_GROUPS = "import_groups"
-_ROWS = "import_rows"
-_SEARCH = "import_search_texts"
-_GROUP_COLUMNS = ("g", "complete", *GROUP_VALUES, "seen")
-_ROW_COLUMNS = (*_ROW_HEAD, *ROW_VALUES)
+_UPDATES = "import_updates"
+_KEY_ARRAY = ARRAY(String())
+_LOCK_KEYS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest(CAST(:keys AS text[])) AS k"
+)
 
 
-def _create_stage(session: Session) -> None:
-    """Two temporary tables typed like `leads` and `touchpoints` (a failed batch rolls their
-    creation back with everything else)."""
-    group_values = ", ".join(GROUP_VALUES)
-    row_values = ", ".join(ROW_VALUES)
-    session.execute(
-        text(
-            f"CREATE TEMPORARY TABLE {_GROUPS} AS SELECT "  # noqa: S608 - our own names
-            "CAST(NULL AS INTEGER) AS g, CAST(NULL AS BOOLEAN) AS complete, "
-            f"{group_values}, CAST(NULL AS BOOLEAN) AS seen, "
-            "CAST(NULL AS BIGINT) AS lead_id, CAST(NULL AS BOOLEAN) AS is_new "
-            "FROM leads WHERE 1 = 0"
+def _find(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """The oldest lead per email key. (`id + 0`: without it PostgreSQL may answer `min(id)`
+    by walking the primary key until it meets an address, not by ix_leads_email_key.)"""
+    if not keys:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        condition = "email_key = ANY(:keys)"
+        parameter = bindparam("keys", type_=_KEY_ARRAY)
+    else:
+        condition = "email_key IN :keys"
+        parameter = bindparam("keys", expanding=True)
+    statement = text(
+        f"SELECT email_key, min(id + 0) FROM leads WHERE {condition} GROUP BY email_key"  # noqa: S608
+    ).bindparams(parameter)
+    return {key: int(lead_id) for key, lead_id in session.execute(statement, {"keys": list(keys)})}
+
+
+def _find_and_lock(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    found = _find(session, keys)
+    if session.get_bind().dialect.name == "postgresql":
+        # The lock is `identity.lock_email_key`'s; SQLite's writers run one at a time anyway.
+        missing = sorted(k for k in keys if k not in found)
+        if missing:
+            session.execute(_LOCK_KEYS, {"keys": missing})
+            found.update(_find(session, missing))  # created while we waited
+    return found
+
+
+def _reserve_ids(session: Session, count: int) -> list[int]:
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text(
+            "SELECT nextval(pg_get_serial_sequence('leads', 'id')) FROM generate_series(1, :n)"
         )
-    )
-    session.execute(
-        text(
-            f"CREATE TEMPORARY TABLE {_ROWS} AS SELECT "  # noqa: S608 - our own names
-            f"CAST(NULL AS INTEGER) AS g, CAST(NULL AS INTEGER) AS n, {row_values} "
-            "FROM touchpoints WHERE 1 = 0"
-        )
-    )
+        return [int(i) for i in session.scalars(statement, {"n": count})]
+    # SQLite: the write transaction began IMMEDIATE; nobody else inserts until it ends.
+    first = int(session.scalar(select(func.coalesce(func.max(_leads.c.id), 0))) or 0) + 1
+    return list(range(first, first + count))
 
 
 def _load(
     session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """Rows into a stage table: COPY on PostgreSQL, executemany on SQLite."""
+    """Rows into a table: COPY on PostgreSQL, executemany on SQLite."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
@@ -223,80 +222,80 @@ def _load(
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
-        list(rows),
-    )
-
-
-# `id + 0`: without it PostgreSQL may answer `min(id)` by walking the primary key until it
-# meets the address, instead of looking the address up in ix_leads_email_key.
-_FIND = text(
-    f"UPDATE {_GROUPS} SET lead_id = "  # noqa: S608 - our own names
-    f"(SELECT min(l.id + 0) FROM leads AS l WHERE l.email_key = {_GROUPS}.email_key) "
-    "WHERE lead_id IS NULL AND email_key IS NOT NULL"
-)
-_LOCK_MISSING = text(
-    "SELECT count(pg_advisory_xact_lock(hashtext(k.email_key))) FROM "  # noqa: S608
-    f"(SELECT email_key FROM {_GROUPS} WHERE lead_id IS NULL AND email_key IS NOT NULL "
-    "ORDER BY email_key) AS k"
-)
-
-
-def _find_leads(session: Session) -> None:
-    """Each group's lead by its email key; keys without one locked, then looked up again."""
-    session.execute(_FIND)
-    if session.get_bind().dialect.name == "postgresql":
-        # The lock is `identity.lock_email_key`'s; SQLite's writers run one at a time anyway.
-        session.execute(_LOCK_MISSING)
-        session.execute(_FIND)  # created while we waited
-
-
-def _complete_search_texts(session: Session) -> None:
-    """Search texts of found leads whose incoming values lack one of the four parts: from
-    the merged parts (a given incoming part wins, as in `merge_into`)."""
-    incoming = ", ".join(f"g.{p}" for p in _SEARCH_PARTS)
-    current = ", ".join(f"l.{p}" for p in _SEARCH_PARTS)
-    found = session.execute(
-        text(
-            f"SELECT g.g, {incoming}, {current} FROM {_GROUPS} AS g "  # noqa: S608
-            "JOIN leads AS l ON l.id = g.lead_id WHERE NOT g.complete"
+    listed = list(rows)
+    if listed:  # (an empty list would be taken for "no parameters")
+        marks = ", ".join("?" for _ in columns)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+            listed,
         )
-    ).all()
+
+
+def _constants(
+    columns: Iterable[Column[Any]], values: dict[str, Any], dialect: Dialect
+) -> dict[str, Any]:
+    """Every column not filled per row: `values`, else its default (callables such as
+    `utcnow` included), evaluated once per batch and converted as SQLAlchemy binds it."""
+    constants: dict[str, Any] = {}
+    for column in columns:
+        if column.key in values:
+            value = values[column.key]
+        elif column.default is None:
+            value = None
+        elif getattr(column.default, "is_callable", False):
+            value = column.default.arg(None)  # type: ignore[attr-defined]
+        else:
+            value = column.default.arg  # type: ignore[attr-defined]
+        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+        constants[column.key] = (
+            processor(value) if processor is not None and value is not None else value
+        )
+    return constants
+
+
+def _search_texts_with_gaps(
+    session: Session, groups: list[tuple[Any, ...]], found: list[tuple[int, int]]
+) -> None:
+    """Search texts of found leads whose incoming values lack one of the four parts: from
+    the merged parts (a given incoming part wins, as in `merge_into`). `found` holds
+    (position in `groups`, lead id) of those groups; their tuples are replaced."""
     if not found:
         return
-    width = len(_SEARCH_PARTS)
-    texts = [
-        (
-            row[0],
-            lead_rules.search_text(
-                *(
-                    new if new is not None else old
-                    for new, old in zip(row[1 : 1 + width], row[1 + width :], strict=True)
-                )
-            ),
-        )
-        for row in found
-    ]
-    session.execute(
-        text(
-            f"CREATE TEMPORARY TABLE {_SEARCH} AS SELECT g, search_text "  # noqa: S608
-            f"FROM {_GROUPS} WHERE 1 = 0"
-        )
-    )
-    _load(session, _SEARCH, ("g", "search_text"), texts)
-    session.execute(
-        text(
-            f"UPDATE {_GROUPS} SET search_text = s.search_text "  # noqa: S608
-            f"FROM {_SEARCH} AS s WHERE {_GROUPS}.g = s.g"
-        )
-    )
-    session.execute(text(f"DROP TABLE {_SEARCH}"))
+    columns = ", ".join(_SEARCH_PARTS)
+    if session.get_bind().dialect.name == "postgresql":
+        condition, parameter = "id = ANY(:ids)", bindparam("ids", type_=ARRAY(_leads.c.id.type))
+    else:
+        condition, parameter = "id IN :ids", bindparam("ids", expanding=True)
+    statement = text(
+        f"SELECT id, {columns} FROM leads WHERE {condition}"  # noqa: S608
+    ).bindparams(parameter)
+    current = {
+        row[0]: row[1:] for row in session.execute(statement, {"ids": [i for _, i in found]})
+    }
+    for position, lead_id in found:
+        values = list(groups[position])
+        old = current[lead_id]
+        parts = [
+            values[at] if values[at] is not None else old[n]
+            for n, at in enumerate(_SEARCH_POSITIONS)
+        ]
+        values[_SEARCH_TEXT_POSITION] = lead_rules.search_text(*parts)
+        groups[position] = tuple(values)
 
 
-def _update_leads(session: Session, now: datetime) -> None:
+def _update_leads(session: Session, rows: list[tuple[Any, ...]], now: datetime) -> None:
+    """(lead id, *GROUP_VALUES) rows merged into their leads by one `UPDATE … FROM`."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
+    columns = ", ".join(GROUP_VALUES)
+    session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE {_UPDATES} AS SELECT "  # noqa: S608 - our own names
+            f"CAST(NULL AS BIGINT) AS lead_id, {columns} FROM leads WHERE 1 = 0"
+        )
+    )
+    _load(session, _UPDATES, ("lead_id", *GROUP_VALUES), rows)
     assignments = {
         **merge_sql(dialect),
         "search_text": "g.search_text",
@@ -305,98 +304,31 @@ def _update_leads(session: Session, now: datetime) -> None:
         "OR leads.last_activity_at < :now THEN :now ELSE leads.last_activity_at END",
     }
     listed = ", ".join(f"{name} = {expression}" for name, expression in assignments.items())
-    statement = text(
-        f"UPDATE leads SET {listed} FROM {_GROUPS} AS g "  # noqa: S608 - our own names
-        "WHERE leads.id = g.lead_id"
-    ).bindparams(bindparam("now", type_=_leads.c.updated_at.type))
-    session.execute(statement, {"now": now})
-
-
-def _assign_ids(session: Session) -> None:
-    """Ids for the groups without a lead (in the order of the file, as the stage was loaded)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                f"UPDATE {_GROUPS} SET is_new = TRUE, "  # noqa: S608 - our own names
-                "lead_id = nextval(pg_get_serial_sequence('leads', 'id')) WHERE lead_id IS NULL"
-            )
-        )
-        return
-    # SQLite: the write transaction began IMMEDIATE; nobody else inserts until it ends.
-    first = int(session.scalar(select(func.coalesce(func.max(_leads.c.id), 0))) or 0)
+    if dialect == "postgresql":
+        # A batch's leads by primary key: nested loops. `leads` statistics lag behind a large
+        # import (and a temporary table has none); a hash join would read all of `leads`.
+        session.execute(text("SET LOCAL enable_hashjoin = off"))
+        session.execute(text("SET LOCAL enable_mergejoin = off"))
     session.execute(
         text(
-            f"UPDATE {_GROUPS} SET lead_id = s.id, is_new = TRUE FROM "  # noqa: S608
-            "(SELECT g, :first + row_number() OVER (ORDER BY g) AS id "
-            f"FROM {_GROUPS} WHERE lead_id IS NULL) AS s WHERE {_GROUPS}.g = s.g"
-        ),
-        {"first": first},
+            f"UPDATE leads SET {listed} FROM {_UPDATES} AS g "  # noqa: S608 - our own names
+            "WHERE leads.id = g.lead_id"
+        ).bindparams(bindparam("now", type_=_leads.c.updated_at.type)),
+        {"now": now},
     )
+    if dialect == "postgresql":
+        session.execute(text("RESET enable_hashjoin"))
+        session.execute(text("RESET enable_mergejoin"))
+    session.execute(text(f"DROP TABLE {_UPDATES}"))
 
 
-def _constants(columns: Iterable[Column[Any]], given: set[str]) -> dict[str, Any]:
-    """Column defaults (callables such as `utcnow` included) of the columns not `given`,
-    evaluated once per batch."""
-    values: dict[str, Any] = {}
-    for column in columns:
-        if column.key in given:
-            continue
-        default = column.default
-        if default is None:
-            values[column.key] = None
-        elif getattr(default, "is_callable", False):
-            values[column.key] = default.arg(None)  # type: ignore[attr-defined]
-        else:
-            values[column.key] = default.arg  # type: ignore[attr-defined]
-    return values
-
-
-def _insert_from_stage(
-    session: Session,
-    table: Table,
-    given: dict[str, str],
-    constants: dict[str, Any],
-    source: str,
-) -> None:
-    """INSERT … SELECT: `given` column → expression over the stage, the rest bound once."""
-    names = [*given, *constants]
-    expressions = [*given.values(), *(f":c_{name}" for name in constants)]
-    statement = text(
-        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(expressions)} {source}"
-    ).bindparams(*(bindparam(f"c_{name}", type_=table.c[name].type) for name in constants))
-    session.execute(statement, {f"c_{name}": value for name, value in constants.items()})
-
-
-def _insert_leads(session: Session, now: datetime) -> None:
-    given = {"id": "g.lead_id", **{name: f"g.{name}" for name in GROUP_VALUES}}
-    constants = _constants(_leads.columns, set(given))
-    constants.update(created_at=now, updated_at=now, last_activity_at=now)
-    _insert_from_stage(
-        session, _leads, given, constants, f"FROM {_GROUPS} AS g WHERE g.is_new ORDER BY g.g"
-    )
-
-
-def _insert_touchpoints(session: Session, now: datetime) -> None:
-    given = {"lead_id": "g.lead_id", **{name: f"r.{name}" for name in ROW_VALUES}}
-    constants = _constants(
-        (c for c in _touchpoints.columns if c.key != "id"), {*given, "type", "occurred_at"}
-    )
-    constants.update(type=TouchpointType.IMPORT, occurred_at=now)
-    _insert_from_stage(
-        session,
-        _touchpoints,
-        given,
-        constants,
-        f"FROM {_ROWS} AS r JOIN {_GROUPS} AS g ON g.g = r.g ORDER BY r.n",
-    )
-
-
-_COUNTS = text(
-    "SELECT count(*), "  # noqa: S608 - our own names
-    "sum(CASE WHEN is_new THEN 1 ELSE 0 END), "
-    "sum(CASE WHEN is_new IS NULL AND seen THEN 1 ELSE 0 END) "
-    f"FROM {_GROUPS}"
-)
+def commit_without_flush_wait(session: Session) -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk.
+    Safe for a batch: it commits together with the import's progress, so a server crash
+    that loses it loses both, and the re-run writes the batch again; the import's final
+    commit (status `completed`) waits as usual and so makes every batch before it durable."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def write_batch(
@@ -410,42 +342,58 @@ def write_batch(
     address came in an earlier batch into `merged` rather than `updated`."""
     if not batch.groups:
         return ImportCounts()
-    seen = [key is not None and key in seen_keys for key in batch.keys]
-    seen_keys.update(key for key in batch.keys if key is not None)
-    dialect = session.get_bind().dialect.name
-    _create_stage(session)
+    dialect = session.get_bind().dialect
+    groups = list(batch.groups)
+    found = _find_and_lock(session, [k for k in batch.keys if k is not None])
+    lead_ids: list[int | None] = [found.get(k) if k is not None else None for k in batch.keys]
+    _search_texts_with_gaps(
+        session,
+        groups,
+        [
+            (n, lead_id)
+            for n, (lead_id, complete) in enumerate(zip(lead_ids, batch.complete, strict=True))
+            if lead_id is not None and not complete
+        ],
+    )
+    merged = len(batch.rows) - len(groups)
+    updated = 0
+    for key, lead_id in zip(batch.keys, lead_ids, strict=True):
+        if lead_id is not None:
+            if key in seen_keys:
+                merged += 1
+            else:
+                updated += 1
+    seen_keys.update(k for k in batch.keys if k is not None)
+    _update_leads(
+        session,
+        [(i, *g) for i, g in zip(lead_ids, groups, strict=True) if i is not None],
+        now,
+    )
+    new = [n for n, lead_id in enumerate(lead_ids) if lead_id is None]
+    for n, lead_id in zip(new, _reserve_ids(session, len(new)), strict=True):
+        lead_ids[n] = lead_id
+    lead_constants = _constants(
+        (c for c in _leads.columns if c.key != "id" and c.key not in GROUP_VALUES),
+        {"created_at": now, "updated_at": now, "last_activity_at": now},
+        dialect,
+    )
     _load(
         session,
-        _GROUPS,
-        _GROUP_COLUMNS,
-        ((*group, was_seen) for group, was_seen in zip(batch.groups, seen, strict=True)),
+        _leads.name,
+        ("id", *GROUP_VALUES, *lead_constants),
+        ((lead_ids[n], *groups[n], *lead_constants.values()) for n in new),
     )
-    _load(session, _ROWS, _ROW_COLUMNS, batch.rows)
-    session.execute(text(f"CREATE INDEX ix_{_GROUPS}_g ON {_GROUPS} (g)"))
-    if dialect == "postgresql":
-        # Every join here is a batch's few thousand rows against `leads` by a key: nested
-        # loops over an index. Statistics of `leads` lag behind a large import (and a
-        # temporary table has none), and a hash join would read all of `leads` per batch.
-        session.execute(text("SET LOCAL enable_hashjoin = off"))
-        session.execute(text("SET LOCAL enable_mergejoin = off"))
-    _find_leads(session)
-    _complete_search_texts(session)
-    _update_leads(session, now)
-    _assign_ids(session)
-    _insert_leads(session, now)
-    _insert_touchpoints(session, now)
-    groups, created, merged_groups = session.execute(_COUNTS).one()
-    session.execute(text(f"DROP TABLE {_ROWS}"))
-    session.execute(text(f"DROP TABLE {_GROUPS}"))
-    if dialect == "postgresql":
-        session.execute(text("RESET enable_hashjoin"))
-        session.execute(text("RESET enable_mergejoin"))
-    created, merged_groups = int(created or 0), int(merged_groups or 0)
-    updated = groups - created - merged_groups
+    touch_constants = _constants(
+        (c for c in _touchpoints.columns if c.key not in ("id", "lead_id", *ROW_VALUES)),
+        {"type": TouchpointType.IMPORT, "occurred_at": now},
+        dialect,
+    )
+    _load(
+        session,
+        _touchpoints.name,
+        ("lead_id", *ROW_VALUES, *touch_constants),
+        ((lead_ids[row[0]], *row[1:], *touch_constants.values()) for row in batch.rows),
+    )
     return ImportCounts(
-        rows=len(batch.rows),
-        created=created,
-        updated=updated,
-        merged=merged_groups + len(batch.rows) - groups,
-        rejected=0,
+        rows=len(batch.rows), created=len(new), updated=updated, merged=merged, rejected=0
     )

@@ -9,11 +9,14 @@ which the resume relies on.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from leadwerk.capture import rules as capture_rules
 from leadwerk.capture.imports import rules
@@ -29,6 +32,10 @@ class Context:
     mapping: dict[str, str]
     source: str | None
     import_id: int = 0  # for the touchpoints' properties; a dry run writes none
+    columns: tuple[rules.MappedColumn, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", rules.mapped_columns(self.headers, self.mapping))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +51,7 @@ class Chunk:
 def normalise_row(raw: RawRow, context: Context) -> tuple[AcceptedRow | None, dict[str, str]]:
     if raw.error is not None:
         return None, {"row": raw.error}
-    prepared = rules.prepare_row(raw.number, context.headers, raw.values, context.mapping)
+    prepared = rules.prepare_row(raw.number, context.headers, raw.values, context.columns)
     if prepared.errors:
         return None, prepared.errors
     values = dict(prepared.values)
@@ -78,6 +85,45 @@ _worker_context: list[Context] = []
 
 def _init_worker(context: Context) -> None:
     _worker_context[:] = [context]
+    _fewer_collections()  # a worker only ever normalises; for its whole life
+
+
+# Young objects are collected after this many allocations instead of Python's 700.
+_BULK_GC_THRESHOLD = 50_000
+_gc_lock = threading.Lock()
+_gc_users: list[tuple[int, int, int]] = []  # the thresholds to restore, once per user
+
+
+def _fewer_collections() -> None:
+    """An import allocates millions of short-lived, acyclic objects (rows, tuples, dicts).
+    With Python's defaults the cyclic collector's full passes over every long-lived object
+    (phonenumbers' metadata, the normalisers' caches, SQLAlchemy) took half of the
+    normalisation time (measured: 104 → 60 µs per row). Freeze what exists and collect
+    young objects less often; reference counting still frees them at once."""
+    with _gc_lock:
+        _gc_users.append(gc.get_threshold())
+        if len(_gc_users) == 1:
+            gc.freeze()
+            gc.set_threshold(_BULK_GC_THRESHOLD, 20, 20)
+
+
+def _usual_collections() -> None:
+    with _gc_lock:
+        threshold = _gc_users.pop()
+        if not _gc_users:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+
+
+@contextmanager
+def bulk_collections() -> Iterator[None]:
+    """`_fewer_collections` for the length of the block (imports running side by side in
+    threads of one process share it; the last one out restores Python's settings)."""
+    _fewer_collections()
+    try:
+        yield
+    finally:
+        _usual_collections()
 
 
 def _in_worker(records: list[RawRow], last: int) -> Chunk:

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -269,11 +270,37 @@ def is_empty(values: Sequence[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
+@dataclass(frozen=True, slots=True)
+class MappedColumn:
+    position: int
+    header: str
+    target: str  # an Intake field, CONSENT, or the key of an attribute
+    kind: str  # "field", "consent" or "attribute"
+
+
+def mapped_columns(headers: Sequence[str], mapping: Mapping[str, str]) -> tuple[MappedColumn, ...]:
+    """The columns a mapping uses, worked out once per file rather than once per row."""
+    columns: list[MappedColumn] = []
+    for position, header in enumerate(headers):
+        target = mapping.get(header, IGNORE)
+        if target == IGNORE:
+            continue
+        if target == CONSENT:
+            columns.append(MappedColumn(position, header, target, "consent"))
+        elif target.startswith(ATTRIBUTE_PREFIX):
+            name = target[len(ATTRIBUTE_PREFIX) :]
+            columns.append(MappedColumn(position, header, name, "attribute"))
+        else:
+            columns.append(MappedColumn(position, header, target, "field"))
+    return tuple(columns)
+
+
 def prepare_row(
-    number: int, headers: Sequence[str], values: Sequence[Any], mapping: Mapping[str, str]
+    number: int, headers: Sequence[str], values: Sequence[Any], columns: Sequence[MappedColumn]
 ) -> PreparedRow:
-    """One record → intake values by the mapping. Too long cells and a record with more
-    cells than the header has are errors of the row; normalisation comes later."""
+    """One record → intake values by the mapping (`mapped_columns`). Too long cells and a
+    record with more cells than the header has are errors of the row; normalisation comes
+    later."""
     errors: dict[str, str] = {}
     if len(values) > len(headers) and not is_empty(values[len(headers) :]):
         errors["row"] = (
@@ -283,25 +310,29 @@ def prepare_row(
     fields: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     consent = False
-    for header, value in zip(headers, values, strict=False):
-        target = mapping.get(header, IGNORE)
-        if target == IGNORE or value is None:
+    width = len(values)
+    for column in columns:
+        if column.position >= width:
+            break
+        value = values[column.position]
+        if value is None:
             continue
-        if isinstance(value, str):
+        if type(value) is str:
             if len(value) > MAX_CELL_CHARS:
-                errors[target if target in TARGETS else header] = (
-                    f"The cell in column {header!r} has {len(value):,} characters; at most "
-                    f"{MAX_CELL_CHARS:,} are accepted."
+                field = column.target if column.kind != "attribute" else column.header
+                errors[field] = (
+                    f"The cell in column {column.header!r} has {len(value):,} characters; at "
+                    f"most {MAX_CELL_CHARS:,} are accepted."
                 )
                 continue
             if not value.strip():
                 continue
-        if target == CONSENT:
+        if column.kind == "field":
+            fields[column.target] = value if type(value) is str else cell_text(value)
+        elif column.kind == "consent":
             consent = parse_bool(value)
-        elif target.startswith(ATTRIBUTE_PREFIX):
-            attributes[target[len(ATTRIBUTE_PREFIX) :]] = attribute_value(value)
         else:
-            fields[target] = cell_text(value)
+            attributes[column.target] = attribute_value(value)
     fields["attributes"] = attributes
     return PreparedRow(number=number, values=fields, marketing_consent=consent, errors=errors)
 

@@ -265,7 +265,8 @@ def run_import(
     if record.status is ImportStatus.COMPLETED:
         return ImportSummary(import_id, record.status, _counts(record), skip, plan)
     try:
-        counts = _run_batches(db, plan, record, batch_size, progress, workers)
+        with normalising.bulk_collections():
+            counts = _run_batches(db, plan, record, batch_size, progress, workers)
     except Exception as exc:
         with db.transaction() as session:
             failed = session.get(Import, import_id)
@@ -333,6 +334,7 @@ def _commit(
 ) -> ImportCounts:
     """One batch in one transaction, with the import's progress: all of it or nothing."""
     with db.transaction() as session:
+        bulk.commit_without_flush_wait(session)
         written = bulk.write_batch(session, chunk.staged, now=utcnow(), seen_keys=seen_keys)
         if chunk.rejected:
             session.execute(

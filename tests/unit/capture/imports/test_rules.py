@@ -192,8 +192,9 @@ def test_cell_text(value: Any, expected: str | None) -> None:
 def test_prepare_row_maps_values_and_refuses_a_long_cell() -> None:
     headers = ("E-Mail", "Vorname", "Umsatz", "Einwilligung", "Notiz", "Fax")
     mapping = {**rules.detect_mapping(headers), "Fax": "-"}
+    columns = rules.mapped_columns(headers, mapping)
     row = rules.prepare_row(
-        7, headers, ("a@example.com", "Eva", "1.000,5", "ja", "", "123", ""), mapping
+        7, headers, ("a@example.com", "Eva", "1.000,5", "ja", "", "123", ""), columns
     )
     assert row.errors == {}
     assert row.marketing_consent is True
@@ -202,12 +203,13 @@ def test_prepare_row_maps_values_and_refuses_a_long_cell() -> None:
         "first_name": "Eva",
         "attributes": {"umsatz": 1000.5},
     }
-    long = rules.prepare_row(8, headers, ("a@example.com", "x" * 32_768), mapping)
+    long = rules.prepare_row(8, headers, ("a@example.com", "x" * 32_768), columns)
     assert long.errors == {
         "first_name": "The cell in column 'Vorname' has 32,768 characters; at most 32,767 "
         "are accepted."
     }
-    extra = rules.prepare_row(9, ("E-Mail",), ("a@example.com", "b"), {"E-Mail": "email"})
+    one = rules.mapped_columns(("E-Mail",), {"E-Mail": "email"})
+    extra = rules.prepare_row(9, ("E-Mail",), ("a@example.com", "b"), one)
     assert extra.errors == {
         "row": "The row has 2 cells but the header only 1 columns; check the delimiter and "
         "the quotes."
