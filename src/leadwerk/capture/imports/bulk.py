@@ -34,8 +34,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Column, String, Table, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Column, Table, bindparam, func, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -162,27 +161,32 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
 # --- the database half -------------------------------------------------------------------
 
 _UPDATES = "import_updates"
-_KEY_ARRAY = ARRAY(String())
 _LOCK_KEYS = text(
     "SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest(CAST(:keys AS text[])) AS k"
 )
 
 
 def _find(session: Session, keys: Sequence[str]) -> dict[str, int]:
-    """The oldest lead per email key. (`id + 0`: without it PostgreSQL may answer `min(id)`
-    by walking the primary key until it meets an address, not by ix_leads_email_key.)"""
+    """The oldest lead per email key, one index lookup per key whatever the statistics say
+    (a `= ANY(…)` of thousands of keys was planned as a scan of all of `leads` while its
+    statistics lagged behind). `id + 0`: else `min(id)` may walk the primary key until it
+    meets the address."""
     if not keys:
         return {}
     if session.get_bind().dialect.name == "postgresql":
-        condition = "email_key = ANY(:keys)"
-        parameter = bindparam("keys", type_=_KEY_ARRAY)
+        statement = text(
+            "SELECT k, (SELECT min(l.id + 0) FROM leads AS l WHERE l.email_key = k) "
+            "FROM unnest(CAST(:keys AS text[])) AS k"
+        )
     else:
-        condition = "email_key IN :keys"
-        parameter = bindparam("keys", expanding=True)
-    statement = text(
-        f"SELECT email_key, min(id + 0) FROM leads WHERE {condition} GROUP BY email_key"  # noqa: S608
-    ).bindparams(parameter)
-    return {key: int(lead_id) for key, lead_id in session.execute(statement, {"keys": list(keys)})}
+        statement = text(
+            "SELECT email_key, min(id + 0) FROM leads WHERE email_key IN :keys GROUP BY email_key"
+        ).bindparams(bindparam("keys", expanding=True))
+    return {
+        key: int(lead_id)
+        for key, lead_id in session.execute(statement, {"keys": list(keys)})
+        if lead_id is not None
+    }
 
 
 def _find_and_lock(session: Session, keys: Sequence[str]) -> dict[str, int]:
@@ -261,14 +265,17 @@ def _search_texts_with_gaps(
     (position in `groups`, lead id) of those groups; their tuples are replaced."""
     if not found:
         return
-    columns = ", ".join(_SEARCH_PARTS)
     if session.get_bind().dialect.name == "postgresql":
-        condition, parameter = "id = ANY(:ids)", bindparam("ids", type_=ARRAY(_leads.c.id.type))
+        columns = ", ".join(f"l.{p}" for p in _SEARCH_PARTS)
+        statement = text(  # a nested loop by primary key (write_batch turns hash joins off)
+            f"SELECT l.id, {columns} FROM unnest(CAST(:ids AS bigint[])) AS i "  # noqa: S608
+            "JOIN leads AS l ON l.id = i"
+        )
     else:
-        condition, parameter = "id IN :ids", bindparam("ids", expanding=True)
-    statement = text(
-        f"SELECT id, {columns} FROM leads WHERE {condition}"  # noqa: S608
-    ).bindparams(parameter)
+        columns = ", ".join(_SEARCH_PARTS)
+        statement = text(
+            f"SELECT id, {columns} FROM leads WHERE id IN :ids"  # noqa: S608
+        ).bindparams(bindparam("ids", expanding=True))
     current = {
         row[0]: row[1:] for row in session.execute(statement, {"ids": [i for _, i in found]})
     }
@@ -304,11 +311,6 @@ def _update_leads(session: Session, rows: list[tuple[Any, ...]], now: datetime) 
         "OR leads.last_activity_at < :now THEN :now ELSE leads.last_activity_at END",
     }
     listed = ", ".join(f"{name} = {expression}" for name, expression in assignments.items())
-    if dialect == "postgresql":
-        # A batch's leads by primary key: nested loops. `leads` statistics lag behind a large
-        # import (and a temporary table has none); a hash join would read all of `leads`.
-        session.execute(text("SET LOCAL enable_hashjoin = off"))
-        session.execute(text("SET LOCAL enable_mergejoin = off"))
     session.execute(
         text(
             f"UPDATE leads SET {listed} FROM {_UPDATES} AS g "  # noqa: S608 - our own names
@@ -316,9 +318,6 @@ def _update_leads(session: Session, rows: list[tuple[Any, ...]], now: datetime) 
         ).bindparams(bindparam("now", type_=_leads.c.updated_at.type)),
         {"now": now},
     )
-    if dialect == "postgresql":
-        session.execute(text("RESET enable_hashjoin"))
-        session.execute(text("RESET enable_mergejoin"))
     session.execute(text(f"DROP TABLE {_UPDATES}"))
 
 
@@ -329,6 +328,9 @@ def commit_without_flush_wait(session: Session) -> None:
     commit (status `completed`) waits as usual and so makes every batch before it durable."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+_BATCH_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "jit")
 
 
 def write_batch(
@@ -343,6 +345,14 @@ def write_batch(
     if not batch.groups:
         return ImportCounts()
     dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        # Every join here is a batch's few thousand rows against `leads` by a key: nested
+        # loops over an index. The statistics of `leads` lag behind a large import (and a
+        # temporary table has none); a hash join would read all of `leads` per batch. Those
+        # stale estimates also made PostgreSQL JIT-compile each statement: 90 ms per batch
+        # for statements that run in 25.
+        for setting in _BATCH_SETTINGS:
+            session.execute(text(f"SET LOCAL {setting} = off"))
     groups = list(batch.groups)
     found = _find_and_lock(session, [k for k in batch.keys if k is not None])
     lead_ids: list[int | None] = [found.get(k) if k is not None else None for k in batch.keys]
@@ -394,6 +404,9 @@ def write_batch(
         ("lead_id", *ROW_VALUES, *touch_constants),
         ((lead_ids[row[0]], *row[1:], *touch_constants.values()) for row in batch.rows),
     )
+    if dialect.name == "postgresql":
+        for setting in _BATCH_SETTINGS:
+            session.execute(text(f"RESET {setting}"))
     return ImportCounts(
         rows=len(batch.rows), created=len(new), updated=updated, merged=merged, rejected=0
     )
