@@ -162,11 +162,12 @@ class Settings(BaseSettings):
         5000, ge=100, le=50_000, description="Rows an import writes per batch (one transaction)."
     )
     import_workers: int = Field(
-        1,
+        2,
         ge=1,
         le=32,
-        description="Processes that normalise the rows of a large import in parallel; 1 runs "
-        "everything in the importing process.",
+        description="Processes that normalise the rows of a large import (a file over 2 MiB) "
+        "while the importing process writes the batches before; 1 runs everything in the "
+        "importing process.",
     )
 
     # --- hooks (Inbound hooks (Google Ads, Meta, generic)) ---

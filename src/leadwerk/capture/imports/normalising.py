@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import queue
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 from leadwerk.capture import rules as capture_rules
 from leadwerk.capture.imports import rules
@@ -174,3 +176,52 @@ def normalised_chunks(
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+_DONE = object()
+
+
+def ahead(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """`chunks`, produced in a thread up to `depth` ahead of the consumer: the file is read
+    and chunks are handed to and collected from the workers while the consumer waits for
+    the database to write the chunk before (the database driver releases the GIL while it
+    waits). An error on either side stops both; the producer's own error is raised here."""
+    handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    break
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        else:
+            put(_DONE)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # a generator's `finally`: the worker pool shuts down
+
+    producer = threading.Thread(target=produce, name="leadwerk-import-reader", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield cast(Chunk, item)
+    finally:
+        stop.set()
+        producer.join()

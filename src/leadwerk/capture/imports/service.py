@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,17 +312,19 @@ def _run_batches(
 ) -> ImportCounts:
     counts = _counts(record)
     seen_keys: set[str] = set()
-    chunks = normalising.normalised_chunks(
+    normalised = normalising.normalised_chunks(
         _records(plan),
         _context(plan, record.source, record.id),
         skip=record.rows_done,
         size=batch_size,
         workers=workers,
     )
-    for chunk in chunks:
-        counts = _commit(db, record.id, chunk, counts, seen_keys)
-        if progress is not None:
-            progress(chunk.last)
+    # closing: a failed batch stops the reading thread and the workers at once
+    with closing(normalising.ahead(normalised)) as chunks:
+        for chunk in chunks:
+            counts = _commit(db, record.id, chunk, counts, seen_keys)
+            if progress is not None:
+                progress(chunk.last)
     return counts
 
 
