@@ -14,7 +14,7 @@ import multiprocessing
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -181,7 +181,7 @@ def normalised_chunks(
 _DONE = object()
 
 
-def ahead(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+def ahead(chunks: Iterator[Chunk], depth: int = 2) -> Generator[Chunk, None, None]:
     """`chunks`, produced in a thread up to `depth` ahead of the consumer: the file is read
     and chunks are handed to and collected from the workers while the consumer waits for
     the database to write the chunk before (the database driver releases the GIL while it
