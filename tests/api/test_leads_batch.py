@@ -122,3 +122,26 @@ def test_a_replayed_batch_gets_the_first_answer(
     assert _count(db, Lead) == 2
     other = client.post(URL, json={"leads": [{"email": "c@acme.de"}]}, headers=h)
     assert other.status_code == 409
+
+
+def test_unknown_field_names_with_control_characters_are_answered_and_replayed(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    """A fuzz run found a 500 on PostgreSQL: the answer named the field with its NUL byte,
+    and the idempotent answer could not be stored as JSON. A lone surrogate broke the
+    request's hash the same way."""
+    body = (  # JSON escapes: a NUL and a BEL in one field name, a lone surrogate in another
+        '{"leads": [{"email": "nul@acme.de", "x\\u0000y\\u0007": 1},'
+        ' {"email": "sur@acme.de", "z\\ud800": 1}]}'
+    )
+    keyed = {**headers, "Idempotency-Key": "nul-in-a-field-name"}
+    keyed["Content-Type"] = "application/json"
+    first = client.post(URL, content=body, headers=keyed)
+    assert first.status_code == 200
+    nul, surrogate = first.json()["items"]
+    assert [e["field"] for e in nul["errors"]] == ["x\\u0000y\\u0007"]
+    assert surrogate["status"] == 422
+    assert "unicode" in surrogate["errors"][0]["message"]
+    again = client.post(URL, content=body, headers=keyed)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()

@@ -174,7 +174,7 @@ def create_leads_batch(
         c.db,
         api_key_id=who.id,
         key=idempotency.check_key(idempotency_key),
-        body=body.model_dump(mode="json"),
+        body=body.model_dump(),  # the items as parsed from JSON (mode="json" refuses surrogates)
         work=work,
     )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None

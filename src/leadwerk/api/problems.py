@@ -70,8 +70,17 @@ def domain_problem(exc: DomainError, instance: str | None = None) -> JSONRespons
     return problem(400, "Bad request", exc.message, instance=instance)
 
 
+def _visible(text: str) -> str:
+    """A name the client sent, with control characters and lone surrogates written as
+    `\\uXXXX`: shown as sent, and storable (PostgreSQL refuses NUL in text and JSON, and
+    UTF-8 has no surrogates; a fuzz run found the 500 through a stored idempotent answer)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    parts = [_visible(str(p)) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 
