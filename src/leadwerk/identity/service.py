@@ -14,8 +14,15 @@ from sqlalchemy.orm import Session
 from leadwerk.leads.models import Lead
 
 _leads = cast(Table, Lead.__table__)
+# The bulk lock: a pair of int4 keys (Leadwerk's lock space 4201), apart from the bigint keys of
+# the per-address locks.
+_BULK_LOCK = (4201, 0)
 # Built once: the intake runs them on every request.
-_LOCK_EMAIL_KEY = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("email_key"))))
+_LOCK_EMAIL_KEY = select(
+    func.pg_advisory_xact_lock_shared(*_BULK_LOCK),
+    func.pg_advisory_xact_lock(func.hashtext(bindparam("email_key"))),
+)
+_LOCK_FOR_BULK = select(func.pg_advisory_xact_lock(*_BULK_LOCK))
 _OLDEST_WITH_EMAIL_KEY = (
     select(Lead).where(Lead.email_key == bindparam("email_key")).order_by(Lead.id).limit(1)
 )
@@ -31,6 +38,19 @@ def lock_email_key(session: Session, email_key: str) -> None:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(_LOCK_EMAIL_KEY, {"email_key": email_key})
+
+
+def lock_for_bulk(session: Session) -> None:
+    """What a bulk write (an import batch) takes instead of a lock per address: the bulk
+    lock in exclusive mode, which every `lock_email_key` takes in shared mode first. So an
+    import batch and an intake never both create a lead for one new address, and a batch of
+    thousands of new addresses holds one lock rather than thousands (PostgreSQL's lock table
+    has room for about 6,400 in all with its defaults; 50,000 made a batch fail). Intakes wait
+    while a batch with new addresses finishes, tens of milliseconds. Take it before looking
+    for the leads again; SQLite needs nothing."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_FOR_BULK)
 
 
 def no_lead_with_email_key() -> ColumnElement[bool]:

@@ -8,10 +8,9 @@ into plain tuples: one per group with the lead's columns, one per row for its to
 `write_batch` (inside the caller's transaction), with a fixed number of statements whatever
 the batch size:
 
-1. find the oldest lead per email key (as the intake pipeline picks it) with one query; lock
-   the keys nobody has yet with the advisory lock `identity.lock_email_key` takes (sorted, so
-   two imports never wait on each other crosswise; an API intake of the same address waits)
-   and look those up again;
+1. find the oldest lead per email key (as the intake pipeline picks it) with one query; if
+   some addresses have no lead yet, take `identity.lock_for_bulk` (intakes of any address
+   wait until the batch commits, another import's batch too) and look those up again;
 2. update the leads found: their groups go into a temporary table and one `UPDATE … FROM`
    applies `capture.service.merge_sql`, the SQL twin of `merge_into`;
 3. insert the other groups as new leads, and one IMPORT touchpoint per row.
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 from leadwerk.capture.imports.types import ImportCounts
 from leadwerk.capture.service import merge_into, merge_sql
 from leadwerk.capture.types import NormalisedLead
+from leadwerk.identity import service as identity
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
@@ -161,9 +161,6 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
 # --- the database half -------------------------------------------------------------------
 
 _UPDATES = "import_updates"
-_LOCK_KEYS = text(
-    "SELECT count(pg_advisory_xact_lock(hashtext(k))) FROM unnest(CAST(:keys AS text[])) AS k"
-)
 
 
 def _find(session: Session, keys: Sequence[str]) -> dict[str, int]:
@@ -191,12 +188,11 @@ def _find(session: Session, keys: Sequence[str]) -> dict[str, int]:
 
 def _find_and_lock(session: Session, keys: Sequence[str]) -> dict[str, int]:
     found = _find(session, keys)
-    if session.get_bind().dialect.name == "postgresql":
-        # The lock is `identity.lock_email_key`'s; SQLite's writers run one at a time anyway.
-        missing = sorted(k for k in keys if k not in found)
-        if missing:
-            session.execute(_LOCK_KEYS, {"keys": missing})
-            found.update(_find(session, missing))  # created while we waited
+    missing = [k for k in keys if k not in found]
+    if missing and session.get_bind().dialect.name == "postgresql":
+        # SQLite's writers run one at a time anyway.
+        identity.lock_for_bulk(session)
+        found.update(_find(session, missing))  # created while we waited
     return found
 
 

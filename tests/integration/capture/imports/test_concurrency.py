@@ -1,6 +1,7 @@
 """An import and API intakes of the same new addresses at the same time: one lead per
-address, never two (the import takes the intake's advisory locks on PostgreSQL; SQLite runs
-one writer at a time)."""
+address, never two (an import batch takes the bulk lock every intake takes in shared mode on
+PostgreSQL; SQLite runs one writer at a time). And a batch of more new addresses than
+PostgreSQL's lock table holds."""
 
 from __future__ import annotations
 
@@ -73,3 +74,20 @@ def test_import_and_api_intake_of_the_same_addresses(
         importer.dispose()
         for db in clients:
             db.dispose()
+
+
+def test_a_batch_of_more_new_addresses_than_the_lock_table_holds(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    """One lock-table entry per new address (about 6,400 fit with PostgreSQL's defaults) made
+    a large batch fail with 'out of shared memory'; the bulk lock is one entry."""
+    rows = 15_000
+    path = people_csv(tmp_path / "many.csv", rows, domain="many.example")
+    db = Database.from_engine(make_engine(fresh_database_url, pool_size=2))
+    try:
+        plan = service.plan_import(path)
+        options = service.ImportOptions(LawfulBasis.CONTRACT, "customer list")
+        summary = service.run_import(db, plan, options, actor="test", batch_size=rows)
+        assert (summary.counts.rows, summary.counts.created) == (rows, rows)
+    finally:
+        db.dispose()
