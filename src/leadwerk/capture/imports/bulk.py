@@ -175,15 +175,26 @@ def _find(session: Session, keys: Sequence[str]) -> dict[str, int]:
             "SELECT k, (SELECT min(l.id + 0) FROM leads AS l WHERE l.email_key = k) "
             "FROM unnest(CAST(:keys AS text[])) AS k"
         )
+        slices = [list(keys)]
     else:
         statement = text(
             "SELECT email_key, min(id + 0) FROM leads WHERE email_key IN :keys GROUP BY email_key"
         ).bindparams(bindparam("keys", expanding=True))
+        slices = _sqlite_slices(keys)
     return {
         key: int(lead_id)
-        for key, lead_id in session.execute(statement, {"keys": list(keys)})
+        for part in slices
+        for key, lead_id in session.execute(statement, {"keys": part})
         if lead_id is not None
     }
+
+
+# SQLite binds at most 32,766 values per statement; a batch may hold 50,000 addresses.
+_SQLITE_VALUES = 10_000
+
+
+def _sqlite_slices(values: Sequence[Any]) -> list[list[Any]]:
+    return [list(values[i : i + _SQLITE_VALUES]) for i in range(0, len(values), _SQLITE_VALUES)]
 
 
 def _find_and_lock(session: Session, keys: Sequence[str]) -> dict[str, int]:
@@ -261,19 +272,22 @@ def _search_texts_with_gaps(
     (position in `groups`, lead id) of those groups; their tuples are replaced."""
     if not found:
         return
+    ids = [i for _, i in found]
     if session.get_bind().dialect.name == "postgresql":
         columns = ", ".join(f"l.{p}" for p in _SEARCH_PARTS)
         statement = text(  # a nested loop by primary key (write_batch turns hash joins off)
             f"SELECT l.id, {columns} FROM unnest(CAST(:ids AS bigint[])) AS i "  # noqa: S608
             "JOIN leads AS l ON l.id = i"
         )
+        slices = [ids]
     else:
         columns = ", ".join(_SEARCH_PARTS)
         statement = text(
             f"SELECT id, {columns} FROM leads WHERE id IN :ids"  # noqa: S608
         ).bindparams(bindparam("ids", expanding=True))
+        slices = _sqlite_slices(ids)
     current = {
-        row[0]: row[1:] for row in session.execute(statement, {"ids": [i for _, i in found]})
+        row[0]: row[1:] for part in slices for row in session.execute(statement, {"ids": part})
     }
     for position, lead_id in found:
         values = list(groups[position])

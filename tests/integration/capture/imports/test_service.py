@@ -464,3 +464,20 @@ def test_worker_processes_give_the_same_result(db: Database, tmp_path: Path) -> 
     assert [lead.email for lead in leads] == [f"w{n}@workers.example" for n in range(1, 41)]
     assert (leads[0].first_name, leads[0].phone) == ("Erster", "+49301000001")
     assert leads[39].phone == "+49301000040"
+
+
+def test_lookups_are_sliced_where_sqlite_binds_few_values(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some SQLite builds bind at most 32,766 values per statement and a batch may hold
+    50,000 addresses: the lookups go in slices (here of 3) and find every lead."""
+    monkeypatch.setattr("leadwerk.capture.imports.bulk._SQLITE_VALUES", 3)
+    with db.transaction() as session:
+        for n in range(1, 8):
+            make_lead(session, email=f"p{n}@slice.example", first_name=f"Alt{n}")
+    lines = ["E-Mail;Nachname"] + [f"p{n}@slice.example;Neu{n}" for n in range(1, 11)]
+    summary = _run(db, write_csv(tmp_path / "slices.csv", lines))
+    assert summary.counts == ImportCounts(rows=10, created=3, updated=7, merged=0, rejected=0)
+    leads = {lead.email_key: lead for lead in _leads(db, "slice.example")}
+    assert len(leads) == 10
+    assert leads["p2@slice.example"].search_text == "alt2 neu2 p2@slice.example"
