@@ -37,10 +37,10 @@ from leadwerk.demo.bulk import (
     TOUCHPOINTS,
     Target,
     sqlite_time,
-    to_json,
 )
 from leadwerk.demo.generator import DemoGenerator, DemoSpec
 from leadwerk.demo.loader import DemoSummary, load_demo
+from leadwerk.storage.bulk import json_text
 from leadwerk.storage.engine import Database
 
 TODAY = date(2025, 6, 1)  # fixed, so every run makes the same data
@@ -69,7 +69,7 @@ def _prepared(
     for row in rows:
         values = list(row)
         for i in target.documents:
-            values[i] = to_json(values[i])
+            values[i] = json_text(values[i])
         if dialect == "sqlite":
             for i in target.times:
                 values[i] = sqlite_time(values[i])

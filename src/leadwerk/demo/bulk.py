@@ -3,19 +3,18 @@ transaction, with ids chosen by the caller (see `reserve`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Table, column, func, insert, select, table, text
+from sqlalchemy import JSON, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from leadwerk.demo.rows import AccountRow, Batch, LeadRow, StageChangeRow, TouchpointRow
 from leadwerk.leads.models import Account, Lead, StageChange, Touchpoint
 from leadwerk.storage.base import Base, UTCDateTime
+from leadwerk.storage.bulk import json_text, load_rows
 
-to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # SQLite's page cache while loading (negative: KiB); the default is about 2 MiB.
 _SQLITE_LOAD_CACHE_KIB = 256 * 1024
 
@@ -78,9 +77,6 @@ class SqliteWriter:
 
     reserves_apart = False
 
-    def __init__(self) -> None:
-        self._statements: dict[str, str] = {}
-
     def reserve(self, session: Session, model: type[Base], count: int) -> int:
         # The load's transaction began with BEGIN IMMEDIATE: no other writer until it ends.
         return _max_id(session, model) + 1
@@ -95,14 +91,6 @@ class SqliteWriter:
         finally:
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
-    def _statement(self, session: Session, target: Target) -> str:
-        sql = self._statements.get(target.name)
-        if sql is None:
-            stmt = insert(table(target.name, *(column(c) for c in target.columns)))
-            sql = str(stmt.compile(dialect=session.get_bind().dialect))
-            self._statements[target.name] = sql
-        return sql
-
     def write(self, session: Session, target: Target, rows: Sequence[tuple[Any, ...]]) -> None:
         times, documents = target.times, target.documents
         values = []
@@ -111,9 +99,9 @@ class SqliteWriter:
             for i in times:
                 converted[i] = sqlite_time(converted[i])
             for i in documents:
-                converted[i] = to_json(converted[i])
+                converted[i] = json_text(converted[i])
             values.append(tuple(converted))
-        session.connection().exec_driver_sql(self._statement(session, target), values)
+        load_rows(session, target.name, target.columns, values)
 
 
 def sqlite_time(value: Any) -> str | None:
@@ -159,19 +147,16 @@ class PostgresWriter:
 
     def write(self, session: Session, target: Target, rows: Sequence[tuple[Any, ...]]) -> None:
         documents = target.documents
-        raw = session.connection().connection.driver_connection
-        assert raw is not None
-        sql = f"COPY {target.name} ({', '.join(target.columns)}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            if documents:
-                for row in rows:
-                    converted = list(row)
-                    for i in documents:
-                        converted[i] = to_json(converted[i])
-                    copy.write_row(converted)
-            else:
-                for row in rows:
-                    copy.write_row(row)
+        if not documents:
+            load_rows(session, target.name, target.columns, rows)
+            return
+        converted_rows = []
+        for row in rows:
+            converted = list(row)
+            for i in documents:
+                converted[i] = json_text(converted[i])
+            converted_rows.append(converted)
+        load_rows(session, target.name, target.columns, converted_rows)
 
 
 def writer_for(dialect: str) -> BulkWriter:

@@ -15,16 +15,15 @@ the batch size:
    applies `capture.service.merge_sql`, the SQL twin of `merge_into`;
 3. insert the other groups as new leads, and one IMPORT touchpoint per row.
 
-PostgreSQL gets COPY for every load, SQLite executemany. The search text of an updated lead is
-folded in Python (`leads.rules.search_text`): from the incoming values when they give all four
-of its parts, else from the merged parts, read for the few leads where the lead's own value
-fills a gap. Column lists come from `Lead.__table__` and `NormalisedLead`, so a field added to
-both is written without a change here.
+PostgreSQL gets COPY for every load, SQLite executemany (`storage.bulk.load_rows`). The
+search text of an updated lead is folded in Python (`leads.rules.search_text`): from the
+incoming values when they give all four of its parts, else from the merged parts, read for the
+few leads where the lead's own value fills a gap. Column lists come from `Lead.__table__` and
+`NormalisedLead`, so a field added to both is written without a change here.
 """
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,10 +44,10 @@ from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
 from leadwerk.storage.base import EnumValue
+from leadwerk.storage.bulk import json_text, load_rows
 
 _leads = cast(Table, Lead.__table__)
 _touchpoints = cast(Table, Touchpoint.__table__)
-_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 _CLEAN_FIELDS = tuple(f.name for f in dc_fields(NormalisedLead))
 # The lead's columns a group fills: the normalised ones in table order, then the derived ones.
@@ -96,7 +95,7 @@ class StagedBatch:
 
 
 def _attributes_text(attributes: dict[str, Any]) -> str:
-    return _to_json(attributes) if attributes else "{}"
+    return json_text(attributes) if attributes else "{}"
 
 
 def _fold(rows: Sequence[AcceptedRow]) -> Any:
@@ -220,28 +219,6 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def _load(
-    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
-    """Rows into a table: COPY on PostgreSQL, executemany on SQLite."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    listed = list(rows)
-    if listed:  # (an empty list would be taken for "no parameters")
-        marks = ", ".join("?" for _ in columns)
-        connection.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
-            listed,
-        )
-
-
 def _constants(
     columns: Iterable[Column[Any]], values: dict[str, Any], dialect: Dialect
 ) -> dict[str, Any]:
@@ -312,7 +289,7 @@ def _update_leads(session: Session, rows: list[tuple[Any, ...]], now: datetime) 
             f"CAST(NULL AS BIGINT) AS lead_id, {columns} FROM leads WHERE 1 = 0"
         )
     )
-    _load(session, _UPDATES, ("lead_id", *GROUP_VALUES), rows)
+    load_rows(session, _UPDATES, ("lead_id", *GROUP_VALUES), rows)
     assignments = {
         **merge_sql(dialect),
         "search_text": "g.search_text",
@@ -397,7 +374,7 @@ def write_batch(
         {"created_at": now, "updated_at": now, "last_activity_at": now},
         dialect,
     )
-    _load(
+    load_rows(
         session,
         _leads.name,
         ("id", *GROUP_VALUES, *lead_constants),
@@ -408,7 +385,7 @@ def write_batch(
         {"type": TouchpointType.IMPORT, "occurred_at": now},
         dialect,
     )
-    _load(
+    load_rows(
         session,
         _touchpoints.name,
         ("lead_id", *ROW_VALUES, *touch_constants),

@@ -1,0 +1,39 @@
+"""Loading many rows into one table inside the caller's transaction: COPY … FROM STDIN on
+PostgreSQL (psycopg 3, on the session's own connection), executemany on SQLite. Values go in
+as they are: the caller converts them to what the column stores (JSON as `json_text`, times
+as the engine keeps them). Used by the demo loader and by imports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def load_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    listed = ", ".join(quote(c) for c in columns)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    values = list(rows)
+    if values:  # (an empty list would be taken for "no parameters")
+        marks = ", ".join("?" for _ in columns)
+        connection.exec_driver_sql(
+            f"INSERT INTO {quote(table)} ({listed}) VALUES ({marks})",  # noqa: S608 - our names
+            values,
+        )
