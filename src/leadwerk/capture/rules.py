@@ -22,6 +22,7 @@ from leadwerk.capture.quality.rules import (  # re-exported for spam defence
     is_disposable_domain as is_disposable_domain,
 )
 from leadwerk.capture.types import Intake, NormalisedLead
+from leadwerk.identity.rules import company_key
 from leadwerk.leads.rules import fold
 from leadwerk.leads.types import Channel
 
@@ -172,11 +173,6 @@ NAME_PARTICLES = frozenset(
         "y",
         "af",
     }
-)
-# Legal forms, matched on the folded text with punctuation turned into spaces ("e.V." → "e v").
-_COMPANY_SUFFIXES = re.compile(
-    r"\b(gmbh|ag|kg|ohg|ug|se|mbh|co|inc|ltd|llc|plc|sarl|sa|bv|nv|ab|as|oy|spa|srl|corp|"
-    r"corporation|limited|company|haftungsbeschraenkt|gbr|e v|ev|kgaa)\b"
 )
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
@@ -336,14 +332,6 @@ _NOT_KEY_CHARACTER = re.compile(r"[^a-z0-9 ]")
 def name_key(first: str | None, last: str | None) -> str | None:
     """Folded words of both names (each name's words cached: names repeat)."""
     return " ".join((*_name_words(first), *_name_words(last))) or None
-
-
-@lru_cache(maxsize=65_536)
-def company_key(company: str | None) -> str | None:
-    if not company:
-        return None
-    words = " ".join(re.sub(r"[^a-z0-9]", " ", fold(company)).split())
-    return " ".join(_COMPANY_SUFFIXES.sub(" ", words).split()) or None
 
 
 @lru_cache(maxsize=1)

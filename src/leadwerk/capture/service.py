@@ -25,6 +25,7 @@ from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
 from leadwerk.delivery import service as delivery
 from leadwerk.errors import PermissionDenied, ValidationFailed
 from leadwerk.identity import service as identity
+from leadwerk.identity.rules import company_key
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead, Touchpoint
@@ -316,7 +317,7 @@ def edit_lead(
         if name in prepared:
             prepared[name] = rules.clean_text(prepared[name])
     if "company" in prepared:
-        prepared["company_key"] = rules.company_key(prepared["company"])
+        prepared["company_key"] = company_key(prepared["company"])
     if "job_title" in prepared:
         prepared["seniority"] = quality.seniority(prepared["job_title"])
         prepared["job_function"] = quality.job_function(prepared["job_title"])

@@ -31,6 +31,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def invalid_options(exc: ValidationFailed) -> NoReturn:
+    """Options or input the user must change: the message per field, exit code 2."""
+    details = "\n  ".join(f"{f}: {m}" for f, m in exc.errors.items())
+    fail(f"{exc.message}\n  {details}", code=2)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the given non-None flags on top."""
     try:

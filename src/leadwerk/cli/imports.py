@@ -15,7 +15,14 @@ from rich.table import Table
 from leadwerk.auth.rules import LeadVisibility
 from leadwerk.capture.imports import export, rules, service
 from leadwerk.capture.imports.types import LawfulBasis
-from leadwerk.cli.common import DatabaseUrlOption, console, database, fail, load_settings
+from leadwerk.cli.common import (
+    DatabaseUrlOption,
+    console,
+    database,
+    fail,
+    invalid_options,
+    load_settings,
+)
 from leadwerk.errors import DomainError, LeadwerkError, ValidationFailed
 from leadwerk.leads import queries
 from leadwerk.storage.engine import Database
@@ -34,11 +41,6 @@ PREVIEW_COLUMNS = (
     "country",
     "marketing_consent",
 )
-
-
-def _invalid(exc: ValidationFailed) -> None:
-    details = "\n  ".join(f"{f}: {m}" for f, m in exc.errors.items())
-    fail(f"{exc.message}\n  {details}", code=2)
 
 
 @import_app.command("leads")
@@ -109,7 +111,7 @@ def import_leads(
             return
         options = service.check_options(lawful_basis, evidence, source)
     except ValidationFailed as exc:
-        _invalid(exc)
+        invalid_options(exc)
     target = errors_file or file.with_name(file.name + ".errors.csv")
     try:
         with database(settings) as db:
@@ -126,7 +128,7 @@ def import_leads(
                 record = service.get_import(session, summary.import_id)
                 rejected = service.rejected_rows(session, summary.import_id)
     except ValidationFailed as exc:
-        _invalid(exc)
+        invalid_options(exc)
     except (DomainError, LeadwerkError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -288,7 +290,7 @@ def export_leads(
             rows = export.lead_rows(session, spec, LeadVisibility(everything=True))
             count = export.write(rows, out, fmt)
     except ValidationFailed as exc:
-        _invalid(exc)
+        invalid_options(exc)
     except (DomainError, LeadwerkError) as exc:
         fail(str(exc))
     console.print(f"Exported {count:,} leads to {output}.", soft_wrap=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from leadwerk import __version__
-from leadwerk.cli import api_keys, db, demo, hooks, imports, serve, users, worker
+from leadwerk.cli import api_keys, db, dedupe, demo, hooks, imports, serve, users, worker
 
 app = typer.Typer(
     name="leadwerk",
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.command(help=serve.serve.__doc__)(serve.serve)
 app.command(help=worker.worker.__doc__)(worker.worker)
 app.command(help=demo.demo.__doc__)(demo.demo)
+app.command(help=dedupe.dedupe.__doc__)(dedupe.dedupe)
 app.add_typer(db.app, name="db")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.teams_app, name="teams")

@@ -8,10 +8,10 @@ import random
 import re
 from dataclasses import dataclass
 
-from leadwerk.capture.rules import company_key
 from leadwerk.demo import data
 from leadwerk.demo.data import Country, Industry
 from leadwerk.demo.names import POOLS
+from leadwerk.identity.rules import company_key
 from leadwerk.leads.rules import fold
 
 # Letters fold() leaves alone because Unicode has no decomposition for them.

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from leadwerk.capture import rules
 from leadwerk.capture.types import Intake
+from leadwerk.identity import rules as identity_rules
 from leadwerk.leads.types import Channel
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
@@ -292,7 +293,7 @@ def test_name_key_is_ascii_words_and_stable_under_normalising(
 
 @given(maybe_texts)
 def test_company_key_is_ascii_words(company: str | None) -> None:
-    key = rules.company_key(company)
+    key = identity_rules.company_key(company)
     if key is not None:
         assert KEY.fullmatch(key), key
 
@@ -300,8 +301,8 @@ def test_company_key_is_ascii_words(company: str | None) -> None:
 @given(maybe_texts)
 @example("a_co")
 def test_company_key_is_idempotent(company: str | None) -> None:
-    key = rules.company_key(company)
-    assert rules.company_key(key) == key
+    key = identity_rules.company_key(company)
+    assert identity_rules.company_key(key) == key
 
 
 LEGAL_FORMS = [
@@ -322,7 +323,9 @@ LEGAL_FORMS = [
 @example("Müller")
 def test_legal_forms_do_not_change_the_company_key(name: str) -> None:
     for form in LEGAL_FORMS:
-        assert rules.company_key(f"{name} {form}") == rules.company_key(name), form
+        assert identity_rules.company_key(f"{name} {form}") == identity_rules.company_key(name), (
+            form
+        )
 
 
 # --- country and language -----------------------------------------------------------------

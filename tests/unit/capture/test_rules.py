@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from leadwerk.capture import rules
 from leadwerk.capture.types import Intake
+from leadwerk.identity import rules as identity_rules
 from leadwerk.leads.types import Channel
 
 
@@ -136,7 +137,7 @@ def test_name_key(first: str | None, last: str | None, key: str | None) -> None:
     ],
 )
 def test_company_key(company: str, key: str) -> None:
-    assert rules.company_key(company) == key
+    assert identity_rules.company_key(company) == key
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from leadwerk.demo.companies import ascii_words, company_pool
 from leadwerk.demo.names import POOLS, surname_for
 from leadwerk.demo.phones import PhoneMaker
 from leadwerk.demo.timeline import DAY, CreationClock, Period, epoch, months_before
+from leadwerk.identity import rules as identity_rules
 from leadwerk.leads.types import Channel
 
 PERIOD = Period.ending(date(2025, 6, 1), 18)
@@ -125,7 +126,7 @@ def test_company_pool_has_unique_domains_and_legal_forms() -> None:
         assert rules.normalise_email(f"info@{company.domain}") == (f"info@{company.domain}", None)
         forms = {form for form, _ in company.country.legal_forms} | {"SA", "Sàrl"}
         assert any(company.name.endswith(" " + form) for form in forms), company.name
-        assert company.name_key == rules.company_key(company.name)
+        assert company.name_key == identity_rules.company_key(company.name)
     countries = Counter(c.country.code for c in pool)
     assert countries.most_common(3) == [("DE", countries["DE"]), ("AT", countries["AT"]),
                                         ("CH", countries["CH"])]  # fmt: skip
