@@ -64,6 +64,8 @@ class Blocking:
     left: Indices
     right: Indices
     per_rule: dict[str, int] = field(default_factory=dict)  # pairs each rule found
+    # for each rule used, which of the pairs it found (its kinds: which fields it blocks on)
+    found_by: list[tuple[BlockingRule, npt.NDArray[np.bool_]]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)  # records in over-large blocks
 
 
@@ -122,6 +124,7 @@ def candidates(
     found: list[Indices] = []
     per_rule: dict[str, int] = {}
     skipped: dict[str, int] = {}
+    used: list[BlockingRule] = []
     for rule in rules_for(list(columns)):
         left, right, too_large = _pairs_within_blocks(_rule_keys(rule, columns), max_block)
         if sources is not None:
@@ -130,13 +133,18 @@ def candidates(
         per_rule[rule.name] = len(left)
         if too_large:
             skipped[rule.name] = too_large
-        found.append(left * count + right)
+        found.append(np.unique(left * count + right))
+        used.append(rule)
     unique = np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+    found_by = [
+        (rule, np.isin(unique, codes, assume_unique=True))
+        for rule, codes in zip(used, found, strict=True)
+    ]
     left, right = unique // count, unique % count
     if sources is not None:
         swap = sources[left] != 0
         left[swap], right[swap] = right[swap], left[swap].copy()
-    return Blocking(left, right, per_rule, skipped)
+    return Blocking(left, right, per_rule=per_rule, skipped=skipped, found_by=found_by)
 
 
 def random_pairs(

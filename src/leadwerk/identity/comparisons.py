@@ -133,16 +133,12 @@ def _swapped_day_month(value: str) -> str | None:
     return value[:4] + min(month, day) + max(month, day)
 
 
-def _year_month(value: str) -> str | None:
-    return value[:6] if len(value) == 8 else None
+def _year(value: str) -> str | None:
+    return value[:4] if len(value) == 8 else None
 
 
 def _sorted_words(value: str) -> str | None:
     return " ".join(sorted(value.split())) or None
-
-
-def _local_part(value: str) -> str | None:
-    return value.rsplit("@", 1)[0] or None
 
 
 def _given(value: str) -> str | None:
@@ -192,10 +188,7 @@ COMPARISONS: dict[FieldKind, Comparison] = {
         Comparison(
             FieldKind.EMAIL,
             rules.canonical_email,
-            (
-                Same("same mailbox name, other domain", _local_part),
-                Close("one or two typos", _DL, at_most=2),
-            ),
+            (),
         ),
         Comparison(
             FieldKind.PHONE,
@@ -253,7 +246,7 @@ COMPARISONS: dict[FieldKind, Comparison] = {
                 Close("one typo", _DL, at_most=1),
                 Same("day and month swapped", _swapped_day_month),
                 Close("two typos", _DL, at_most=2),
-                Same("same year and month", _year_month),
+                Same("same year", _year),
             ),
         ),
         Comparison(

@@ -197,7 +197,7 @@ class DedupeResult:
             "model": {
                 "converged": self.result.model.converged,
                 "iterations": self.result.model.iterations,
-                "match_share_of_candidates": round(self.result.model.prior, 6),
+                "prior": self.result.model.prior,
             },
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }

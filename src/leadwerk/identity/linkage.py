@@ -20,6 +20,7 @@ from leadwerk.identity.model import (
     Evidence,
     LevelMatrix,
     MatchModel,
+    Session,
     estimate,
     explain,
     match_weights,
@@ -102,7 +103,17 @@ def link(
     seconds["compare"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    model = estimate(ordered, levels, random_levels)
+    position = {kind: n for n, kind in enumerate(columns)}
+    sessions = [
+        Session(pairs, frozenset(position[kind] for kind, _ in rule.parts))
+        for rule, pairs in found.found_by
+    ]
+    if sources is None:
+        total_pairs = count * (count - 1) / 2
+    else:
+        first = int((sources == 0).sum())
+        total_pairs = float(first * (count - first))
+    model = estimate(ordered, levels, random_levels, sessions, total_pairs)
     seconds["estimate"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -1,13 +1,14 @@
-"""The Fellegi–Sunter match model: parameters, their estimation by EM, scores, explanations.
+"""The Fellegi–Sunter match model: parameters, their estimation, scores, explanations.
 
 For each field and level, m = P(level | the pair is a match) and u = P(level | not a match).
 A pair's match weight is log₂(λ/(1−λ)) + Σ log₂(m/u) over its fields (a missing field adds
-nothing), and its probability 2ʷ/(1+2ʷ). λ is the share of matches among the candidate pairs,
-the only pairs ever scored, so m, u and λ all describe that population.
+nothing), and its probability 2ʷ/(1+2ʷ), where λ is the probability that two random records
+match.
 
-Estimation (`estimate`): u starts from random record pairs (almost all non-matches), m from a
-prior that favours agreement; EM then fits m, u and λ to the candidate pairs' comparison
-patterns under the usual assumption that fields agree independently given the class. Identical
+Estimation (`estimate`), as established probabilistic linkage does it: u from random record
+pairs (`random_u`; exact agreement computed from the value frequencies); m by EM with u fixed,
+once per blocking rule over the pairs it found, leaving out the fields that rule blocks on;
+λ as the fixed point of expected matches among the candidates over all pairs. Identical
 patterns are counted once, so an iteration costs the number of distinct patterns (hundreds),
 not of pairs (millions).
 
@@ -31,6 +32,7 @@ Floats = npt.NDArray[np.float64]
 LevelMatrix = npt.NDArray[np.uint8]  # one row per pair, one column per field
 
 _FLOOR = 1e-9  # no level is impossible: a zero would make one field veto everything
+_PSEUDO_PAIRS = 1.0  # the m prior counts as one matching pair: only small lists notice it
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class FieldParameters:
 @dataclass(frozen=True, slots=True)
 class MatchModel:
     fields: tuple[FieldParameters, ...]
-    prior: float  # λ: share of candidate pairs that match
+    prior: float  # λ: the probability that two random records match
     iterations: int
     converged: bool
 
@@ -86,12 +88,14 @@ class MatchModel:
         )
 
 
-def _distribution(levels: npt.NDArray[np.uint8], size: int, weights: Floats | None) -> Floats:
-    """Share of each level among the pairs where the field is not missing (+ a half count,
-    so a level never seen is unlikely rather than impossible)."""
+def _distribution(
+    levels: npt.NDArray[np.uint8], size: int, weights: Floats | None, pseudo: Floats | float
+) -> Floats:
+    """Share of each level among the pairs where the field is not missing, after adding
+    `pseudo` counts (so a level never seen is unlikely rather than impossible)."""
     counts = np.bincount(levels, weights=weights, minlength=size).astype(np.float64)
     counts[MISSING] = 0.0
-    counts[1:] += 0.5 if weights is None else 1e-6
+    counts[1:] += np.asarray(pseudo)[1:] if np.ndim(pseudo) else pseudo
     shares: Floats = counts / counts.sum()
     return shares
 
@@ -106,47 +110,109 @@ def _prior_m(size: int) -> Floats:
     return shares
 
 
+def random_u(column: Column, random_levels: npt.NDArray[np.uint8]) -> Floats:
+    """u: the level distribution of random record pairs. Exact agreement is computed, not
+    sampled: two random records agree with probability Σ tf² (tf: each value's share), which
+    for an email among a million leads is about 10⁻⁶, far below what a sample can show. The
+    other levels come from the sample, scaled to the rest."""
+    size = len(column.comparison.labels)
+    sampled = _distribution(random_levels, size, None, 0.5)
+    total = float(column.counts.sum())
+    exact = float(((column.counts / total) ** 2).sum()) if total else sampled[EXACT]
+    exact = min(max(exact, 1e-12), 1.0 - 1e-9)
+    rest = sampled.copy()
+    rest[MISSING] = rest[EXACT] = 0.0
+    u: Floats = rest / rest.sum() * (1.0 - exact) if rest.sum() else rest
+    u[EXACT] = exact
+    return u
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One EM run over the pairs one blocking rule found; the fields that rule blocks on
+    agree by construction there, so they are left out and only the others' m is learned."""
+
+    pairs: npt.NDArray[np.bool_]  # which candidate pairs
+    blocked: frozenset[int]  # field positions the rule blocks on
+
+
+def _log_ratio(m: Floats, u: Floats, levels: npt.NDArray[np.uint8]) -> Floats:
+    ratio: Floats = np.log(np.maximum(m[levels], _FLOOR)) - np.log(np.maximum(u[levels], _FLOOR))
+    return ratio
+
+
+def _session_m(
+    patterns: LevelMatrix,
+    weights: Floats,
+    free: list[int],
+    m: list[Floats],
+    u: list[Floats],
+    max_iterations: int,
+    tolerance: float,
+) -> tuple[dict[int, Floats], float, int, bool]:
+    """EM with u fixed: the free fields' m and the share of matches among these pairs."""
+    sizes = [len(x) for x in m]
+    estimates = {f: m[f] for f in free}
+    share = 0.5
+    for iteration in range(1, max_iterations + 1):
+        log_odds = np.log(share / (1.0 - share)) + sum(
+            (_log_ratio(estimates[f], u[f], patterns[:, f]) for f in free),
+            np.zeros(len(patterns)),
+        )
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+        matched = weights * posterior
+        new_share = float(np.clip(matched.sum() / weights.sum(), 1e-9, 1 - 1e-9))
+        new = {
+            f: _distribution(patterns[:, f], sizes[f], matched, _PSEUDO_PAIRS * _prior_m(sizes[f]))
+            for f in free
+        }
+        change = max(
+            abs(new_share - share), *(float(np.abs(new[f] - estimates[f]).max()) for f in free)
+        )
+        estimates, share = new, new_share
+        if change < tolerance:
+            return estimates, float(matched.sum()), iteration, True
+    return estimates, float((weights * posterior).sum()), max_iterations, False
+
+
 def estimate(
     columns: Sequence[Column],
     candidates: LevelMatrix,
     random_pairs: LevelMatrix,
+    sessions: Sequence[Session],
+    total_pairs: float,
     *,
     max_iterations: int = 200,
     tolerance: float = 1e-6,
 ) -> MatchModel:
-    """m, u and λ for these candidate pairs (levels per field), by EM from u measured on
-    `random_pairs`. With no candidates, or patterns that cannot be told apart, the model keeps
-    its starting values and says `converged=False`."""
+    """u from random pairs (`random_u`), m by EM per session (each field's m averaged over
+    the sessions it is free in, weighted by their expected matches), then λ, the probability
+    that two random records match, as the fixed point of "expected matches among all
+    candidates / all pairs" (pairs no rule found count as non-matches). A field free in no
+    session keeps the prior m; with no candidates the model says `converged=False`."""
     sizes = [len(c.comparison.labels) for c in columns]
-    u = [_distribution(random_pairs[:, f], sizes[f], None) for f in range(len(columns))]
+    u = [random_u(c, random_pairs[:, f]) for f, c in enumerate(columns)]
     m = [_prior_m(size) for size in sizes]
-    prior = 0.1
-    iterations, converged = 0, False
-    if len(candidates):
-        patterns, counts = np.unique(candidates, axis=0, return_counts=True)
-        weights = counts.astype(np.float64)
-        for iteration in range(1, max_iterations + 1):
-            iterations = iteration
-            log_odds = np.log(prior / (1.0 - prior)) + sum(
-                np.log(np.maximum(m[f][patterns[:, f]], _FLOOR))
-                - np.log(np.maximum(u[f][patterns[:, f]], _FLOOR))
-                for f in range(len(columns))
-            )
-            posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
-            matched = weights * posterior
-            unmatched = weights - matched
-            new_prior = float(np.clip(matched.sum() / weights.sum(), 1e-9, 1 - 1e-9))
-            new_m = [_distribution(patterns[:, f], sizes[f], matched) for f in range(len(m))]
-            new_u = [_distribution(patterns[:, f], sizes[f], unmatched) for f in range(len(u))]
-            change = max(
-                abs(new_prior - prior),
-                *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
-                *(float(np.abs(a - b).max()) for a, b in zip(new_u, u, strict=True)),
-            )
-            m, u, prior = new_m, new_u, new_prior
-            if change < tolerance:
-                converged = True
-                break
+    learned: dict[int, list[tuple[Floats, float]]] = {f: [] for f in range(len(columns))}
+    iterations, converged = 0, bool(len(candidates))
+    for session in sessions:
+        chosen = candidates[session.pairs]
+        free = [f for f in range(len(columns)) if f not in session.blocked]
+        if len(chosen) == 0 or not free:
+            continue
+        patterns, counts = np.unique(chosen, axis=0, return_counts=True)
+        estimates, matches, used, done = _session_m(
+            patterns, counts.astype(np.float64), free, m, u, max_iterations, tolerance
+        )
+        iterations += used
+        converged &= done
+        for f, estimate_f in estimates.items():
+            learned[f].append((estimate_f, matches))
+    for f, found in learned.items():
+        total = sum(w for _, w in found)
+        if total > 0:
+            m[f] = np.sum([w * x for x, w in found], axis=0) / total
+    prior = _global_prior(candidates, m, u, total_pairs)
     return MatchModel(
         fields=tuple(
             FieldParameters(
@@ -161,6 +227,27 @@ def estimate(
         iterations=iterations,
         converged=converged,
     )
+
+
+def _global_prior(
+    candidates: LevelMatrix, m: list[Floats], u: list[Floats], total_pairs: float
+) -> float:
+    """λ such that the expected number of matches among the candidates is λ × all pairs."""
+    if len(candidates) == 0 or total_pairs <= 0:
+        return 1.0 / max(total_pairs, 2.0)
+    patterns, counts = np.unique(candidates, axis=0, return_counts=True)
+    evidence = sum(
+        (_log_ratio(m[f], u[f], patterns[:, f]) for f in range(len(m))), np.zeros(len(patterns))
+    )
+    prior = min(len(candidates) / total_pairs / 2, 0.5)
+    for _ in range(200):
+        log_odds = np.log(prior / (1.0 - prior)) + evidence
+        expected = float((counts / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))).sum())
+        new = float(np.clip(expected / total_pairs, 1e-15, 0.5))
+        if abs(new - prior) <= 1e-6 * prior:
+            return new
+        prior = new
+    return prior
 
 
 def tf_adjustment(column: Column, records: npt.NDArray[np.int64]) -> Floats:

@@ -1,0 +1,91 @@
+"""Lists of people with planted duplicates: the data the dedupe tests and the identity
+benchmarks measure against (which pairs are true is known because they were planted)."""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from leadwerk.demo.generator import DemoGenerator, DemoSpec
+
+HEADER = ("Kundennummer", "Vorname", "Nachname", "E-Mail", "Telefon", "Firma", "Land")
+TRANSLITERATE = str.maketrans({"ü": "ue", "ö": "oe", "ä": "ae", "ß": "ss"})
+
+
+@dataclass(frozen=True)
+class PlantedList:
+    rows: list[tuple[str, ...]]
+    duplicates: set[tuple[str, str]]  # (original id, duplicate id)
+
+
+def _national(phone: str) -> str:
+    """+4915191980286 → 0151 91980286, as people type it."""
+    digits = "0" + phone[3:] if phone.startswith("+49") else phone
+    return f"{digits[:4]} {digits[4:]}"
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word
+    at = rng.randrange(1, len(word) - 2)
+    return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+
+
+def people_with_duplicates(
+    count: int, planted: int, seed: int, *, distinct_names: bool = True
+) -> PlantedList:
+    """About `count` people from the demo generator (with `distinct_names`, a second person
+    of the same name is left out: whether two namesakes are one person is exactly what a list
+    cannot tell, so a test that wants one right answer avoids them), then
+    `planted` of them again with what goes wrong in real lists: another spelling, a typo, the
+    phone in national format, another address or none. Ids: C0001… for the people, D0001… for
+    the duplicates."""
+    generator = DemoGenerator(DemoSpec(seed=seed, leads=count, today=date(2025, 6, 1)))
+    names: set[tuple[str, str]] = set()
+    people = []
+    for batch in generator.batches(generator.synthetic_references(), 5000):
+        for lead in batch.leads:
+            if not distinct_names or (lead.first_name, lead.last_name) not in names:
+                names.add((lead.first_name, lead.last_name))
+                people.append(lead)
+    rng = random.Random(seed)
+    rows: list[tuple[str, ...]] = [
+        (
+            f"C{n:04d}",
+            p.first_name,
+            p.last_name,
+            p.email,
+            p.phone or "",
+            p.company or "",
+            p.country or "",
+        )
+        for n, p in enumerate(people, start=1)
+    ]
+    duplicates: set[tuple[str, str]] = set()
+    for n, original in enumerate(rng.sample(rows, planted), start=1):
+        _, first, last, email, phone, company, country = original
+        variant = n % 4 if phone else n % 2  # the last two keep the phone as the link
+        if variant == 0:  # other spelling, address in capitals, phone typed nationally
+            row = (first, last.translate(TRANSLITERATE), email.upper(), _national(phone), company)
+        elif variant == 1:  # a typo in the surname, no phone
+            row = (first, _typo(last, rng), email, "", company)
+        elif variant == 2:  # a private address, same phone
+            row = (first, last, f"{first}.{last}@gmail.com".lower(), phone, "")
+        else:  # no address at all, same phone and company
+            row = (first, last, "", phone, company)
+        duplicate_id = f"D{n:04d}"
+        rows.append((duplicate_id, *row, country))
+        duplicates.add((original[0], duplicate_id))
+    rng.shuffle(rows)
+    return PlantedList(rows, duplicates)
+
+
+def write_list(path: Path, planted: PlantedList, delimiter: str = ";") -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(HEADER)
+        writer.writerows(planted.rows)
+    return path
