@@ -2,10 +2,15 @@
 
 A rule is a few fields, each optionally reduced (the phonetic code of a surname, the initial of
 a given name's full form); records with any part empty are not blocked by that rule. Only the
-rules whose fields a data set has are used. A key held by more than `max_block` records is
-skipped for that rule and counted in `Blocking.skipped`: one common key ("Müller" + "M" in a
-million German leads) would otherwise make the work quadratic, and the other rules still find
-the true pairs among them.
+rules whose fields a data set has are used.
+
+Each rule has a budget: at most `pairs_per_record` pairs per record it gives a key, spent on
+its smallest blocks first, and no block over `max_block` records. What does not fit is
+skipped and counted in `Blocking.skipped`. A person has few duplicates, so a rule that pairs
+each record with dozens of others ("Müller" + "M" in a million German leads) finds namesakes,
+who are never a match on their names alone; the small blocks (rare names) are where its pairs
+say something, and the other rules (email, phone, company, postcode) still find the true pairs
+among the large ones. The budget keeps the work linear in the records.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from leadwerk.identity.comparisons import Column, FieldKind
 
 Indices = npt.NDArray[np.int64]
 
-DEFAULT_MAX_BLOCK = 2_000
+DEFAULT_MAX_BLOCK = 500
+DEFAULT_PAIRS_PER_RECORD = 4.0
 
 
 def _initial(value: str) -> str | None:
@@ -66,6 +72,7 @@ class Blocking:
     per_rule: dict[str, int] = field(default_factory=dict)  # pairs each rule found
     # for each rule used, which of the pairs it found (its kinds: which fields it blocks on)
     found_by: list[tuple[BlockingRule, npt.NDArray[np.bool_]]] = field(default_factory=list)
+    keyed: dict[str, int] = field(default_factory=dict)  # records each rule gave a key
     skipped: dict[str, int] = field(default_factory=dict)  # records in over-large blocks
 
 
@@ -89,9 +96,11 @@ def _rule_keys(rule: BlockingRule, columns: Mapping[FieldKind, Column]) -> Indic
     return keys
 
 
-def _pairs_within_blocks(keys: Indices, max_block: int) -> tuple[Indices, Indices, int]:
-    """All pairs (i < j) of records with equal keys; and how many records were in blocks too
-    large to pair."""
+def _pairs_within_blocks(
+    keys: Indices, max_block: int, budget: float
+) -> tuple[Indices, Indices, int]:
+    """All pairs (i < j) of records with equal keys, smallest blocks first until `budget`
+    pairs; and how many records were in blocks left out."""
     records = np.flatnonzero(keys >= 0)
     if len(records) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64), 0
@@ -99,11 +108,15 @@ def _pairs_within_blocks(keys: Indices, max_block: int) -> tuple[Indices, Indice
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
-    skipped = int(sizes[sizes > max_block].sum())
+    by_size = np.argsort(sizes, kind="stable")
+    spent = np.cumsum(sizes[by_size] * (sizes[by_size] - 1) // 2)
+    kept = np.zeros(len(sizes), dtype=bool)
+    kept[by_size] = (spent <= budget) & (sizes[by_size] <= max_block)
+    skipped = int(sizes[~kept & (sizes >= 2)].sum())
     lefts, rights = [], []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
+    for size in np.unique(sizes[kept & (sizes >= 2)]):
         first, second = np.triu_indices(int(size), k=1)
-        block_starts = starts[sizes == size][:, None]
+        block_starts = starts[kept & (sizes == size)][:, None]
         lefts.append(order[(block_starts + first).ravel()])
         rights.append(order[(block_starts + second).ravel()])
     if not lefts:
@@ -117,6 +130,7 @@ def candidates(
     *,
     sources: npt.NDArray[np.int8] | None = None,
     max_block: int = DEFAULT_MAX_BLOCK,
+    pairs_per_record: float = DEFAULT_PAIRS_PER_RECORD,
 ) -> Blocking:
     """The union of every applicable rule's pairs, each pair once (left < right). With
     `sources` (linking two data sets), only pairs across them, left from source 0."""
@@ -125,8 +139,12 @@ def candidates(
     per_rule: dict[str, int] = {}
     skipped: dict[str, int] = {}
     used: list[BlockingRule] = []
+    keyed: dict[str, int] = {}
     for rule in rules_for(list(columns)):
-        left, right, too_large = _pairs_within_blocks(_rule_keys(rule, columns), max_block)
+        keys = _rule_keys(rule, columns)
+        keyed[rule.name] = int((keys >= 0).sum())
+        budget = pairs_per_record * keyed[rule.name]
+        left, right, too_large = _pairs_within_blocks(keys, max_block, budget)
         if sources is not None:
             across = sources[left] != sources[right]
             left, right = left[across], right[across]
@@ -144,7 +162,7 @@ def candidates(
     if sources is not None:
         swap = sources[left] != 0
         left[swap], right[swap] = right[swap], left[swap].copy()
-    return Blocking(left, right, per_rule=per_rule, skipped=skipped, found_by=found_by)
+    return Blocking(left, right, per_rule=per_rule, skipped=skipped, found_by=found_by, keyed=keyed)
 
 
 def random_pairs(

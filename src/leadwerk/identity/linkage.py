@@ -31,6 +31,11 @@ Indices = npt.NDArray[np.int64]
 
 DEFAULT_THRESHOLD = 0.5
 U_SAMPLE_PAIRS = 50_000
+# A rule learns m only if it pairs a record with few others on average: a person has few
+# duplicates, so a rule that pairs each record with dozens (a surname and an initial in a
+# large list) finds mostly namesakes, and EM would take whatever namesakes share (their
+# country) for what matches share.
+SESSION_PAIRS_PER_RECORD = 2.0
 
 
 @dataclass(slots=True)
@@ -107,6 +112,7 @@ def link(
     sessions = [
         Session(pairs, frozenset(position[kind] for kind, _ in rule.parts))
         for rule, pairs in found.found_by
+        if found.per_rule[rule.name] <= SESSION_PAIRS_PER_RECORD * found.keyed[rule.name]
     ]
     if sources is None:
         total_pairs = count * (count - 1) / 2

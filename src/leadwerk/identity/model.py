@@ -136,13 +136,27 @@ class Session:
     blocked: frozenset[int]  # field positions the rule blocks on
 
 
+def patterns(levels: LevelMatrix) -> tuple[LevelMatrix, npt.NDArray[np.int64]]:
+    """The distinct rows of `levels` and how often each occurs. Each row is packed into one
+    integer first (a level fits in 4 bits, up to 15 fields), which is many times faster than
+    comparing rows."""
+    fields = levels.shape[1]
+    if fields == 0 or len(levels) == 0:
+        return levels[:1], np.array([len(levels)] if len(levels) else [], dtype=np.int64)
+    shifts = np.arange(fields, dtype=np.int64) * 4
+    packed = (levels.astype(np.int64) << shifts).sum(axis=1)
+    unique, counts = np.unique(packed, return_counts=True)
+    rows: LevelMatrix = ((unique[:, None] >> shifts) & 0xF).astype(np.uint8)
+    return rows, counts.astype(np.int64)
+
+
 def _log_ratio(m: Floats, u: Floats, levels: npt.NDArray[np.uint8]) -> Floats:
     ratio: Floats = np.log(np.maximum(m[levels], _FLOOR)) - np.log(np.maximum(u[levels], _FLOOR))
     return ratio
 
 
 def _session_m(
-    patterns: LevelMatrix,
+    rows: LevelMatrix,
     weights: Floats,
     free: list[int],
     m: list[Floats],
@@ -156,14 +170,14 @@ def _session_m(
     share = 0.5
     for iteration in range(1, max_iterations + 1):
         log_odds = np.log(share / (1.0 - share)) + sum(
-            (_log_ratio(estimates[f], u[f], patterns[:, f]) for f in free),
-            np.zeros(len(patterns)),
+            (_log_ratio(estimates[f], u[f], rows[:, f]) for f in free),
+            np.zeros(len(rows)),
         )
         posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
         matched = weights * posterior
         new_share = float(np.clip(matched.sum() / weights.sum(), 1e-9, 1 - 1e-9))
         new = {
-            f: _distribution(patterns[:, f], sizes[f], matched, _PSEUDO_PAIRS * _prior_m(sizes[f]))
+            f: _distribution(rows[:, f], sizes[f], matched, _PSEUDO_PAIRS * _prior_m(sizes[f]))
             for f in free
         }
         change = max(
@@ -200,9 +214,9 @@ def estimate(
         free = [f for f in range(len(columns)) if f not in session.blocked]
         if len(chosen) == 0 or not free:
             continue
-        patterns, counts = np.unique(chosen, axis=0, return_counts=True)
+        rows, counts = patterns(chosen)
         estimates, matches, used, done = _session_m(
-            patterns, counts.astype(np.float64), free, m, u, max_iterations, tolerance
+            rows, counts.astype(np.float64), free, m, u, max_iterations, tolerance
         )
         iterations += used
         converged &= done
@@ -235,10 +249,8 @@ def _global_prior(
     """λ such that the expected number of matches among the candidates is λ × all pairs."""
     if len(candidates) == 0 or total_pairs <= 0:
         return 1.0 / max(total_pairs, 2.0)
-    patterns, counts = np.unique(candidates, axis=0, return_counts=True)
-    evidence = sum(
-        (_log_ratio(m[f], u[f], patterns[:, f]) for f in range(len(m))), np.zeros(len(patterns))
-    )
+    rows, counts = patterns(candidates)
+    evidence = sum((_log_ratio(m[f], u[f], rows[:, f]) for f in range(len(m))), np.zeros(len(rows)))
     prior = min(len(candidates) / total_pairs / 2, 0.5)
     for _ in range(200):
         log_odds = np.log(prior / (1.0 - prior)) + evidence
