@@ -79,6 +79,21 @@ def test_create_normalises_and_records_everything(
         ]
 
 
+def test_an_alias_of_the_same_mailbox_is_the_same_lead(
+    client: TestClient, db: Database, headers: dict[str, str]
+) -> None:
+    first = client.post(
+        "/api/v1/leads", json={"email": "max.muster@gmail.com"}, headers=headers
+    ).json()
+    for alias in ("MaxMuster+messe@googlemail.com", "m.a.x.muster@gmail.com"):
+        r = client.post("/api/v1/leads", json={"email": alias}, headers=headers)
+        assert r.status_code == 200, alias
+        assert r.json()["id"] == first["id"]
+    other = client.post("/api/v1/leads", json={"email": "max.muster@web.de"}, headers=headers)
+    assert other.status_code == 201  # another provider: another mailbox
+    assert _count(db, Lead) == 2
+
+
 def test_same_email_answers_200_with_the_existing_lead(
     client: TestClient, db: Database, headers: dict[str, str]
 ) -> None:

@@ -22,7 +22,7 @@ from leadwerk.capture.quality.rules import (  # re-exported for spam defence
     is_disposable_domain as is_disposable_domain,
 )
 from leadwerk.capture.types import Intake, NormalisedLead
-from leadwerk.identity.rules import company_key
+from leadwerk.identity.rules import canonical_email, company_key
 from leadwerk.leads.rules import fold
 from leadwerk.leads.types import Channel
 
@@ -227,8 +227,9 @@ def normalise_email(value: str | None) -> tuple[str | None, str | None]:
 
 
 def email_key(email: str | None) -> str | None:
-    """The exact-match key: the whole address in lower case."""
-    return email.lower() if email else None
+    """The exact-match key: the mailbox the address reaches (`identity.rules.canonical_email`:
+    lower case; Gmail dots and +tags, googlemail.com; +tags where providers document them)."""
+    return canonical_email(email)
 
 
 def email_domain(email: str | None) -> str | None:

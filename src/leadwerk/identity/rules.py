@@ -45,6 +45,8 @@ _PLUS_TAG_DOMAINS = frozenset(
 # Providers whose local part ignores dots.
 _DOTLESS_DOMAINS = frozenset({"gmail.com"})
 _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+# Every domain whose addresses `canonical_email` changes beyond lower case.
+PROVIDERS_WITH_ALIASES = _PLUS_TAG_DOMAINS | _DOTLESS_DOMAINS | frozenset(_DOMAIN_ALIASES)
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Legal forms, matched on the folded text with punctuation turned into spaces ("e.V." → "e v").
