@@ -161,6 +161,13 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         5000, ge=100, le=50_000, description="Rows an import writes per batch (one transaction)."
     )
+    identity_review_threshold: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="Match probability from which the duplicate search offers a pair of leads "
+        "for review.",
+    )
     import_workers: int = Field(
         2,
         ge=1,

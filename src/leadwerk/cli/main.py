@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from leadwerk import __version__
-from leadwerk.cli import api_keys, db, dedupe, demo, hooks, imports, serve, users, worker
+from leadwerk.cli import (
+    api_keys,
+    db,
+    dedupe,
+    demo,
+    duplicates,
+    hooks,
+    imports,
+    serve,
+    users,
+    worker,
+)
 
 app = typer.Typer(
     name="leadwerk",
@@ -24,6 +35,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.teams_app, name="teams")
 app.add_typer(api_keys.app, name="api-keys")
 app.add_typer(hooks.app, name="hooks")
+app.add_typer(duplicates.app, name="duplicates")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.export_app, name="export")
 

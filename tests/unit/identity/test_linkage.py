@@ -62,3 +62,13 @@ def test_no_records_no_pairs() -> None:
     result = linkage.link({FieldKind.EMAIL: []})
     assert (len(result.left), result.model.converged) == (0, False)
     assert result.above(0.5).tolist() == []
+
+
+def test_a_list_without_duplicates_gives_no_pairs() -> None:
+    # namesakes included: EM finds no matches to learn from, and the prior keeps a
+    # disagreeing email, phone or company counting against a pair
+    planted = people_with_duplicates(3000, 0, seed=2, distinct_names=False)
+    assert len(planted.rows) == 3000
+    result = linkage.link(records(planted.rows))
+    assert len(result.left) > 0
+    assert result.above(0.5).tolist() == []
