@@ -6,44 +6,12 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from leadwerk.capture.types import Intake
-from leadwerk.demo.duplicates import HEADER, people_with_duplicates
 from leadwerk.identity import duplicates
 from leadwerk.identity.models import DuplicatePair, MatchModel
-from leadwerk.identity.rules import canonical_email
 from leadwerk.identity.types import PairStatus
 from leadwerk.leads.models import Lead
 from leadwerk.storage.engine import Database
-from tests.factories.leads import make_lead
-
-COLUMNS = {
-    "Vorname": "first_name",
-    "Nachname": "last_name",
-    "E-Mail": "email",
-    "Telefon": "phone",
-    "Firma": "company",
-    "Land": "country",
-}
-
-
-def _load(db: Database) -> set[tuple[int, int]]:
-    """The planted list through the intake pipeline; the lead pairs that stay two leads (a
-    duplicate with the same address is joined by intake itself)."""
-    planted = people_with_duplicates(300, 40, seed=3)
-    lead_of: dict[str, int] = {}
-    emails: dict[str, str | None] = {}
-    with db.transaction() as session:
-        for row in planted.rows:
-            values = {
-                COLUMNS[h]: v or None for h, v in zip(HEADER, row, strict=True) if h in COLUMNS
-            }
-            lead = make_lead(session, **{**values, "email": values["email"] or None})
-            lead_of[row[0]] = lead.id
-            emails[row[0]] = canonical_email(values["email"])
-    return {
-        (min(lead_of[a], lead_of[b]), max(lead_of[a], lead_of[b]))
-        for a, b in planted.duplicates
-        if emails[a] != emails[b]
-    }
+from tests.factories.identity import load_planted
 
 
 def _open_pairs(db: Database) -> set[tuple[int, int]]:
@@ -57,7 +25,7 @@ def _open_pairs(db: Database) -> set[tuple[int, int]]:
 
 
 def test_search_offers_the_planted_duplicates_with_their_explanation(db: Database) -> None:
-    expected = _load(db)
+    expected = load_planted(db)
     # of the 40 planted, intake joined those with the same address; these 10 stay two leads
     assert len(expected) == 10
     summary = duplicates.find_duplicates(db, threshold=0.8)
@@ -85,7 +53,7 @@ def test_search_offers_the_planted_duplicates_with_their_explanation(db: Databas
 
 
 def test_decisions_are_remembered_and_open_pairs_replaced(db: Database) -> None:
-    expected = _load(db)
+    expected = load_planted(db)
     duplicates.find_duplicates(db, threshold=0.8)
     rejected = min(expected)
     with db.transaction() as session:
@@ -109,7 +77,7 @@ def test_decisions_are_remembered_and_open_pairs_replaced(db: Database) -> None:
 
 
 def test_a_stricter_threshold_offers_fewer_pairs(db: Database) -> None:
-    expected = _load(db)
+    expected = load_planted(db)
     loose = duplicates.find_duplicates(db, threshold=0.5)
     strict = duplicates.find_duplicates(db, threshold=0.999999)
     assert loose.open_pairs >= len(expected) > strict.open_pairs
