@@ -32,20 +32,12 @@ from typing import Any
 import numpy as np
 
 from _common import emit, machine, progress
-from leadwerk.demo.duplicates import HEADER, people_with_duplicates
+from leadwerk.demo.duplicates import columns, people_with_duplicates
 from leadwerk.identity import linkage
 from leadwerk.identity.comparisons import FieldKind
 from leadwerk.identity.rules import canonical_email
 
 QUICK_RECORDS = 20_000
-KINDS = {
-    "Vorname": FieldKind.FIRST_NAME,
-    "Nachname": FieldKind.LAST_NAME,
-    "E-Mail": FieldKind.EMAIL,
-    "Telefon": FieldKind.PHONE,
-    "Firma": FieldKind.COMPANY,
-    "Land": FieldKind.COUNTRY,
-}
 
 
 def exact_email_pairs(ids: list[str], emails: list[str | None]) -> set[tuple[str, str]]:
@@ -68,15 +60,12 @@ def run(records: int) -> dict[str, Any]:
     planted = people_with_duplicates(records, records // 20, seed=1, distinct_names=False)
     generate_seconds = time.perf_counter() - started
     ids = [row[0] for row in planted.rows]
-    columns = {
-        kind: [row[HEADER.index(column)] or None for row in planted.rows]
-        for column, kind in KINDS.items()
-    }
+    values = columns(planted.rows)
     truth = {tuple(sorted(pair)) for pair in planted.duplicates}
 
     progress("linking")
     started = time.perf_counter()
-    result = linkage.link(columns)
+    result = linkage.link(values)
     chosen = result.above(linkage.DEFAULT_THRESHOLD)
     clusters = linkage.clusters(len(ids), result.left[chosen], result.right[chosen])
     seconds = time.perf_counter() - started
@@ -84,7 +73,7 @@ def run(records: int) -> dict[str, Any]:
 
     progress("baseline: exact email")
     started = time.perf_counter()
-    baseline_pairs = exact_email_pairs(ids, columns[FieldKind.EMAIL])
+    baseline_pairs = exact_email_pairs(ids, values[FieldKind.EMAIL])
     baseline_seconds = time.perf_counter() - started
     sizes = np.bincount(clusters)
     return {

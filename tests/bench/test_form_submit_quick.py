@@ -6,15 +6,12 @@ Benchmarks are not tests: the figures are checked for being there and sane, neve
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "form_submit.py"
+from tests.bench.quick import run_quick
+
 FIGURES = ("throughput_rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")
 
 
@@ -29,15 +26,7 @@ def _check_run(run: dict[str, Any], status: str, requests: int) -> None:
 
 @pytest.mark.slow
 def test_quick_run_measures_the_form_and_the_api_baseline() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
+    result = run_quick("form_submit.py", timeout=240)
     assert result["benchmark"] == "form_submit"
     assert result["settings"]["rate_rps"] == 20.0
     assert list(result["results"]) == ["sqlite"]

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "identity_bulk.py"
+from tests.bench.quick import run_quick
 
 
 @pytest.mark.slow
 def test_quick_run_finds_the_planted_pairs_and_measures_the_baseline() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_quick("identity_bulk.py")
     assert (result["benchmark"], result["quick"]) == ("identity_bulk", True)
     # the same seed gives the same list: 20,000 people and 1,000 planted duplicates
     assert (result["records"], result["planted_pairs"]) == (21_000, 1_000)

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "identity_febrl.py"
+from tests.bench.quick import run_quick
 
 
 @pytest.mark.slow
 def test_quick_run_compares_both_tools_on_febrl1() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_quick("identity_febrl.py")
     assert (result["benchmark"], result["quick"]) == ("identity_febrl", True)
     febrl1 = result["data_sets"]["febrl1"]
     assert (febrl1["records"], febrl1["true_pairs"]) == (1000, 500)

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "identity_find.py"
+from tests.bench.quick import run_quick
 
 
 @pytest.mark.slow
 def test_quick_run_searches_the_demo_leads_and_measures_the_read() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_quick("identity_find.py")
     assert (result["benchmark"], result["database"], result["quick"]) == (
         "identity_find",
         "sqlite",

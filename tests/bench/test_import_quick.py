@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from tests.bench.quick import run_quick
 from tests.conftest import _postgres_admin
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_leads.py"
 
 
 @pytest.mark.slow
@@ -22,15 +16,7 @@ def test_quick_run_prints_the_figures_and_the_baseline(database: str) -> None:
         if admin is None:
             pytest.skip("PostgreSQL is unreachable")
         admin.dispose()
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick", "--database", database],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = run_quick("import_leads.py", "--database", database)
     assert (result["benchmark"], result["database"], result["quick"]) == (
         "import_leads",
         database,

@@ -6,15 +6,12 @@ performance targets (those are reported in the JSON and in docs/benchmarks.md).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "intake.py"
+from tests.bench.quick import run_quick
+
 FIGURES = ("throughput_rps", "p50_ms", "p95_ms", "p99_ms", "max_ms")
 
 
@@ -29,15 +26,7 @@ def _check_run(run: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_quick_run_prints_both_apps_figures_and_the_ratio() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
+    result = run_quick("intake.py", timeout=240)
     assert result["benchmark"] == "intake"
     assert result["settings"]["clients"] == 32
     assert result["settings"]["payload_mix"]["repeated_email"] == 0.1

@@ -6,27 +6,14 @@ accepted event stored), never against the target of 2,000 events/s.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "tracking.py"
+from tests.bench.quick import run_quick
 
 
 @pytest.mark.slow
 def test_quick_run_prints_events_per_second_and_the_baseline() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
+    result = run_quick("tracking.py", timeout=240)
     assert result["benchmark"] == "tracking"
     assert result["settings"]["clients"] == 16
     assert result["settings"]["events_per_request"] == [1, 20]

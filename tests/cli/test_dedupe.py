@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from leadwerk.demo.duplicates import people_with_duplicates, write_list
+from leadwerk.demo.duplicates import FIELD_KINDS, people_with_duplicates, write_list
 from tests.cli.conftest import Invoke
 
 
@@ -42,14 +42,8 @@ def test_finds_exactly_the_planted_duplicates(invoke: Invoke, tmp_path: Path) ->
     probabilities = [float(p["match_probability"]) for p in pairs]
     assert all(0.5 <= p <= 1 for p in probabilities)
     assert probabilities == sorted(probabilities, reverse=True)
-    assert summary["fields"] == {
-        "Vorname": "first_name",
-        "Nachname": "last_name",
-        "E-Mail": "email",
-        "Telefon": "phone",
-        "Firma": "company",
-        "Land": "country",
-    }
+    # every column of the list is recognised by its German header
+    assert summary["fields"] == {column: kind.value for column, kind in FIELD_KINDS.items()}
     assert (summary["records"], summary["pairs"], summary["clusters"]) == (
         len(planted.rows),
         60,

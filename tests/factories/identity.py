@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from leadwerk.demo.duplicates import HEADER, people_with_duplicates
+from leadwerk.demo.duplicates import FIELD_KINDS, HEADER, people_with_duplicates
 from leadwerk.identity.rules import canonical_email
 from leadwerk.storage.engine import Database
 from tests.factories.leads import make_lead
 
-COLUMNS = {
-    "Vorname": "first_name",
-    "Nachname": "last_name",
-    "E-Mail": "email",
-    "Telefon": "phone",
-    "Firma": "company",
-    "Land": "country",
-}
+# The list's columns as intake fields (each kind's value is the intake field's name).
+COLUMNS = {column: kind.value for column, kind in FIELD_KINDS.items()}
 
 
 def load_planted(

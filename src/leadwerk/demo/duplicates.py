@@ -10,8 +10,18 @@ from datetime import date
 from pathlib import Path
 
 from leadwerk.demo.generator import DemoGenerator, DemoSpec
+from leadwerk.identity.comparisons import FieldKind
 
 HEADER = ("Kundennummer", "Vorname", "Nachname", "E-Mail", "Telefon", "Firma", "Land")
+# What each column is compared as (the id column is not compared).
+FIELD_KINDS = {
+    "Vorname": FieldKind.FIRST_NAME,
+    "Nachname": FieldKind.LAST_NAME,
+    "E-Mail": FieldKind.EMAIL,
+    "Telefon": FieldKind.PHONE,
+    "Firma": FieldKind.COMPANY,
+    "Land": FieldKind.COUNTRY,
+}
 TRANSLITERATE = str.maketrans({"ü": "ue", "ö": "oe", "ä": "ae", "ß": "ss"})
 
 
@@ -81,6 +91,12 @@ def people_with_duplicates(
         duplicates.add((original[0], duplicate_id))
     rng.shuffle(rows)
     return PlantedList(rows, duplicates)
+
+
+def columns(rows: list[tuple[str, ...]]) -> dict[FieldKind, list[str | None]]:
+    """The rows as `identity.linkage.link` takes them: one list per field kind."""
+    at = {kind: HEADER.index(column) for column, kind in FIELD_KINDS.items()}
+    return {kind: [row[i] or None for row in rows] for kind, i in at.items()}
 
 
 def write_list(path: Path, planted: PlantedList, delimiter: str = ";") -> Path:

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from leadwerk.demo.duplicates import HEADER, people_with_duplicates
+from leadwerk.demo.duplicates import columns, people_with_duplicates
 from leadwerk.identity import linkage
 from leadwerk.identity.comparisons import FieldKind
-
-KINDS = {
-    "Vorname": FieldKind.FIRST_NAME,
-    "Nachname": FieldKind.LAST_NAME,
-    "E-Mail": FieldKind.EMAIL,
-    "Telefon": FieldKind.PHONE,
-    "Firma": FieldKind.COMPANY,
-}
-
-
-def records(rows: list[tuple[str, ...]]) -> dict[FieldKind, list[str | None]]:
-    at = {kind: HEADER.index(column) for column, kind in KINDS.items()}
-    return {kind: [row[i] or None for row in rows] for kind, i in at.items()}
 
 
 def test_namesakes_with_nothing_else_in_common_stay_apart() -> None:
@@ -29,7 +16,7 @@ def test_namesakes_with_nothing_else_in_common_stay_apart() -> None:
         ("X1", "Michael", "Moser", "m.moser@alpenbau.at", "+43 664 1111111", "Alpenbau GmbH", "AT"),
         ("X2", "Michael", "Moser", "michael.moser@kanzlei-berg.de", "", "Kanzlei Berg", "DE"),
     ]
-    result = linkage.link(records(rows))
+    result = linkage.link(columns(rows))
     at = {row[0]: n for n, row in enumerate(rows)}
     pair = np.flatnonzero((result.left == at["X1"]) & (result.right == at["X2"]))
     assert len(pair) == 1  # blocked together by their name, then scored
@@ -69,6 +56,6 @@ def test_a_list_without_duplicates_gives_no_pairs() -> None:
     # disagreeing email, phone or company counting against a pair
     planted = people_with_duplicates(3000, 0, seed=2, distinct_names=False)
     assert len(planted.rows) == 3000
-    result = linkage.link(records(planted.rows))
+    result = linkage.link(columns(planted.rows))
     assert len(result.left) > 0
     assert result.above(0.5).tolist() == []
