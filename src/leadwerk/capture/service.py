@@ -24,6 +24,7 @@ from leadwerk.capture.quality.service import check_mail_domain
 from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
 from leadwerk.delivery import service as delivery
 from leadwerk.errors import PermissionDenied, ValidationFailed
+from leadwerk.identity import accounts
 from leadwerk.identity import service as identity
 from leadwerk.identity.rules import company_key
 from leadwerk.leads import rules as lead_rules
@@ -102,6 +103,8 @@ def run_intake(
         if lead is None:  # pragma: no cover - the key's lock is held, so it cannot vanish
             raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")
         changes = merge_into(lead, clean)
+        if lead.account_id is None:
+            lead.account_id = accounts.account_for(session, lead.domain, lead.company_key)
         lead.updated_at = now
         leads.refresh_search_text(lead)
         lead.last_activity_at = max(lead.last_activity_at or occurred_at, occurred_at)
@@ -195,7 +198,7 @@ def _create_if_new(
         search_text=lead_rules.search_text(
             clean.first_name, clean.last_name, clean.email, clean.company
         ),
-        account_id=None,
+        account_id=accounts.account_for(session, clean.domain, clean.company_key),
         stage=Stage.LEAD,
         temperature=Temperature.COLD,
         fit_score=0,
