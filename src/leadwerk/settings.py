@@ -165,8 +165,15 @@ class Settings(BaseSettings):
         0.8,
         gt=0.0,
         le=1.0,
-        description="Match probability from which the duplicate search offers a pair of leads "
-        "for review.",
+        description="Match probability from which the duplicate search, and intake, offer a "
+        "pair of leads for review; intake uses it from the next duplicate search.",
+    )
+    identity_merge_threshold: float = Field(
+        0.99,
+        gt=0.0,
+        le=1.0,
+        description="Match probability from which an intake joins an existing lead it does "
+        "not share an email address with; takes effect with the next duplicate search.",
     )
     import_workers: int = Field(
         2,

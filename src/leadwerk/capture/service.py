@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields as dc_fields
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -25,6 +26,7 @@ from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
 from leadwerk.delivery import service as delivery
 from leadwerk.errors import PermissionDenied, ValidationFailed
 from leadwerk.identity import accounts
+from leadwerk.identity import intake as matching
 from leadwerk.identity import service as identity
 from leadwerk.identity.rules import company_key
 from leadwerk.leads import rules as lead_rules
@@ -95,13 +97,37 @@ def run_intake(
     }
     if clean.email_key is not None:
         identity.lock_email_key(session, clean.email_key)
-    lead, touched = _create_if_new(session, clean, touchpoint, now, occurred_at)
-    created = lead is not None
-    changes: dict[str, Any] = {}
-    if lead is None:  # a lead has this address (without an address the insert always runs)
-        lead = identity.oldest_with_email_key(session, clean.email_key or "")
+    match = matching.find_match(
+        session,
+        {name: getattr(clean, name) for name in matching.LEAD_FIELDS},
+        email_key=clean.email_key,
+        phone_key=clean.phone,
+        name_key=clean.name_key,
+    )
+    touched = False
+    if match is not None and match.merge:
+        # the same person by phone or name: join the lead, keeping its address (an alias
+        # would otherwise flip its exact key back and forth); the intake's goes in the touch
+        lead = session.get(Lead, match.lead_id)
+        if lead is None:  # pragma: no cover - found by the statement just before
+            raise RuntimeError(f"matched lead {match.lead_id} disappeared")
+        created = False
+        touchpoint["properties"] = {
+            "matched": {"probability": round(match.probability, 6), "model_id": match.model_id},
+            **({"email": clean.email} if clean.email else {}),
+        }
+        clean = replace(clean, email=None, email_key=None, email_status=None, domain=None)
+    else:
+        new, touched = _create_if_new(session, clean, touchpoint, now, occurred_at)
+        created = new is not None
+        # without a new lead, a lead has this address (without one the insert always runs)
+        lead = new or identity.oldest_with_email_key(session, clean.email_key or "")
         if lead is None:  # pragma: no cover - the key's lock is held, so it cannot vanish
             raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")
+        if created and match is not None:  # likely a known person: offered for review
+            matching.offer_for_review(session, match, lead.id)
+    changes: dict[str, Any] = {}
+    if not created:
         changes = merge_into(lead, clean)
         if lead.account_id is None:
             lead.account_id = accounts.account_for(session, lead.domain, lead.company_key)

@@ -32,7 +32,11 @@ def find(
     settings = load_settings(database_url=database_url, identity_review_threshold=threshold)
     with domain_errors(), database(settings) as db:
         if as_json or not console.is_terminal:
-            summary = service.find_duplicates(db, threshold=settings.identity_review_threshold)
+            summary = service.find_duplicates(
+                db,
+                threshold=settings.identity_review_threshold,
+                merge_threshold=settings.identity_merge_threshold,
+            )
         else:
             with Progress(
                 SpinnerColumn(),
@@ -45,6 +49,7 @@ def find(
                 summary = service.find_duplicates(
                     db,
                     threshold=settings.identity_review_threshold,
+                    merge_threshold=settings.identity_merge_threshold,
                     progress=lambda step: bar.update(task, description=step),
                 )
     result = asdict(summary)

@@ -13,28 +13,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
-from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
 from leadwerk.identity import linkage
 from leadwerk.identity.comparisons import FieldKind
+from leadwerk.identity.intake import LEAD_FIELDS
 from leadwerk.identity.models import DuplicatePair, MatchModel
 from leadwerk.identity.types import PairStatus, SearchSummary
 from leadwerk.leads.models import Lead
 from leadwerk.storage.base import utcnow
 from leadwerk.storage.engine import Database
 
-# The lead columns compared, and as what.
-LEAD_FIELDS: dict[str, FieldKind] = {
-    "first_name": FieldKind.FIRST_NAME,
-    "last_name": FieldKind.LAST_NAME,
-    "email": FieldKind.EMAIL,
-    "phone": FieldKind.PHONE,
-    "company": FieldKind.COMPANY,
-    "country": FieldKind.COUNTRY,
-}
 _READ_BATCH = 50_000
 
 Progress = Callable[[str], None]
@@ -58,9 +48,14 @@ def read_leads(db: Database) -> tuple[list[int], dict[FieldKind, list[str | None
 
 
 def find_duplicates(
-    db: Database, *, threshold: float, progress: Progress | None = None
+    db: Database,
+    *,
+    threshold: float,
+    merge_threshold: float = 0.99,
+    progress: Progress | None = None,
 ) -> SearchSummary:
-    """Search all leads for duplicates; the pairs at or above `threshold` become open pairs."""
+    """Search all leads for duplicates; the pairs at or above `threshold` become open pairs.
+    The model is stored with both thresholds: intake scores with it from then on."""
     report = progress or (lambda _: None)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -82,6 +77,8 @@ def find_duplicates(
             prior=result.model.prior,
             converged=result.model.converged,
             parameters=result.model.to_dict(),
+            review_threshold=threshold,
+            merge_threshold=merge_threshold,
         )
         session.add(model)
         session.flush()
@@ -106,7 +103,7 @@ def find_duplicates(
                     "left_lead_id": left,
                     "right_lead_id": right,
                     "probability": float(result.probabilities[pair]),
-                    "evidence": [_evidence(e) for e in result.explain(pair)],
+                    "evidence": [e.to_dict() for e in result.explain(pair)],
                     "model_id": model.id,
                     "status": PairStatus.OPEN,
                     "found_at": now,
@@ -130,9 +127,3 @@ def find_duplicates(
         threshold=threshold,
         seconds=seconds,
     )
-
-
-def _evidence(evidence: Any) -> dict[str, Any]:
-    data = asdict(evidence)
-    data["kind"] = evidence.kind.value
-    return data

@@ -37,6 +37,7 @@ _FLOOR = 1e-9  # no level is impossible: a zero would make one field veto everyt
 # pair (with 1 pseudo-pair, 5,000 demo leads without a duplicate gave 49 "pairs": EM had no
 # matches to learn from and called disagreement harmless).
 _PSEUDO_PAIRS = 50.0
+MIN_DUPLICATE_SHARE = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +231,11 @@ def estimate(
         total = sum(w for _, w in found)
         if total > 0:
             m[f] = np.sum([w * x for x, w in found], axis=0) / total
-    prior = _global_prior(candidates, m, u, total_pairs)
+    # At least one record in a thousand has a twin: a list where EM found none (the demo data)
+    # would otherwise learn λ ≈ 0, and no evidence could ever outweigh it at intake.
+    records = (1 + (1 + 8 * total_pairs) ** 0.5) / 2  # n from n(n-1)/2
+    floor = min(MIN_DUPLICATE_SHARE * records / total_pairs, 0.5) if total_pairs > 0 else 0.5
+    prior = max(_global_prior(candidates, m, u, total_pairs), floor)
     return MatchModel(
         fields=tuple(
             FieldParameters(
@@ -313,6 +318,15 @@ class Evidence:
     left: str | None
     right: str | None
     weight: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "level": self.level,
+            "left": self.left,
+            "right": self.right,
+            "weight": self.weight,
+        }
 
 
 def explain(

@@ -15,7 +15,7 @@ from leadwerk.storage.base import Base, BigId, EnumValue, JSONDoc, UTCDateTime, 
 
 class MatchModel(Base):
     """One learned Fellegi–Sunter model (`identity.model.MatchModel.to_dict()`) with what it
-    was learned from; the latest one scores intakes."""
+    was learned from and the thresholds set when it was; the latest one scores intakes."""
 
     __tablename__ = "match_models"
 
@@ -26,6 +26,9 @@ class MatchModel(Base):
     prior: Mapped[float] = mapped_column(Float)
     converged: Mapped[bool] = mapped_column()
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    # the thresholds in force when it was learned; intake applies them with this model
+    review_threshold: Mapped[float] = mapped_column(Float)
+    merge_threshold: Mapped[float] = mapped_column(Float)
 
 
 class DuplicatePair(Base):

@@ -103,8 +103,12 @@ def test_the_scores_separate_matches_from_non_matches() -> None:
 
 def test_without_candidates_the_model_keeps_its_start_and_says_so() -> None:
     random_pairs, _ = simulate(1000, 0.0, np.random.default_rng(1))
-    model = estimate(columns(), np.zeros((0, len(KINDS)), dtype=np.uint8), random_pairs, [], 1e6)
-    assert (model.converged, model.iterations, model.prior) == (False, 0, 1e-6)
+    # 499,500 pairs: 1,000 records
+    no_pairs = np.zeros((0, len(KINDS)), dtype=np.uint8)
+    model = estimate(columns(), no_pairs, random_pairs, [], 499_500)
+    assert (model.converged, model.iterations) == (False, 0)
+    # λ at its floor: one record in a thousand has a twin
+    assert model.prior == pytest.approx(0.001 * 1000 / 499_500)
     assert model.fields[0].m[EXACT] > model.fields[0].u[EXACT]
 
 

@@ -35,6 +35,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("review_threshold", sa.Float(), nullable=False),
+        sa.Column("merge_threshold", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_match_models")),
     )
     op.create_table(

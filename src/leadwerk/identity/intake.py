@@ -1,0 +1,172 @@
+"""Matching one incoming lead against the leads there are, at intake, with the latest model
+the duplicate search learned (`match_models`).
+
+1. candidates: the leads with the intake's email key, phone or name key (folded first and last
+   name: Müller = Mueller), by three indexed lookups in one statement, at most
+   `MAX_CANDIDATES`, newest first;
+2. a candidate with the same email key means the exact match decides (the intake pipeline's
+   own path), so the matcher steps aside;
+3. the others are compared field by field and scored with the model (without term-frequency
+   adjustment: the frequencies of one intake say nothing);
+4. the best one at or above the model's merge threshold is the lead the intake joins; at or
+   above its review threshold, the intake makes a new lead and the pair goes to review.
+
+Without a stored model nothing changes: intake matches on the email key alone, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from leadwerk.identity.comparisons import COMPARISONS, Column, FieldKind, compare
+from leadwerk.identity.model import Evidence, MatchModel, probability
+from leadwerk.identity.models import DuplicatePair
+from leadwerk.identity.models import MatchModel as StoredModel
+from leadwerk.identity.types import PairStatus
+from leadwerk.leads.models import Lead
+
+MAX_CANDIDATES = 50
+# The lead columns compared (the duplicate search compares the same ones).
+LEAD_FIELDS: dict[str, FieldKind] = {
+    "first_name": FieldKind.FIRST_NAME,
+    "last_name": FieldKind.LAST_NAME,
+    "email": FieldKind.EMAIL,
+    "phone": FieldKind.PHONE,
+    "company": FieldKind.COMPANY,
+    "country": FieldKind.COUNTRY,
+}
+_LATEST = (
+    select(StoredModel.id, StoredModel.review_threshold, StoredModel.merge_threshold)
+    .order_by(StoredModel.id.desc())
+    .limit(1)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveModel:
+    id: int
+    model: MatchModel
+    review_threshold: float
+    merge_threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeMatch:
+    lead_id: int
+    probability: float
+    merge: bool  # at or above the merge threshold: the intake joins this lead
+    model_id: int
+    evidence: list[dict[str, Any]]
+
+
+# Parsed models by id: a model is written once and never changed, so this never goes stale;
+# only the latest id is looked up per intake.
+_parsed: dict[int, MatchModel] = {}
+
+
+def active_model(session: Session) -> ActiveModel | None:
+    row = session.execute(_LATEST).first()
+    if row is None:
+        return None
+    model = _parsed.get(row.id)
+    if model is None:
+        parameters = session.scalar(select(StoredModel.parameters).where(StoredModel.id == row.id))
+        model = MatchModel.from_dict(parameters or {})
+        _parsed.clear()  # only the latest is ever needed
+        _parsed[row.id] = model
+    return ActiveModel(row.id, model, row.review_threshold, row.merge_threshold)
+
+
+def find_match(
+    session: Session,
+    values: Mapping[str, str | None],
+    *,
+    email_key: str | None,
+    phone_key: str | None,
+    name_key: str | None,
+) -> IntakeMatch | None:
+    """The lead an intake with these values (`LEAD_FIELDS`) most likely belongs to, if the
+    latest model says so with at least its review threshold; None otherwise, and when a lead
+    has the intake's email key (the exact match decides then)."""
+    if phone_key is None and name_key is None:
+        return None
+    active = active_model(session)
+    if active is None:
+        return None
+    conditions = [c == v for c, v in ((Lead.phone_key, phone_key), (Lead.name_key, name_key)) if v]
+    if email_key:
+        conditions.append(Lead.email_key == email_key)
+    rows = session.execute(
+        select(Lead.id, Lead.email_key, *(getattr(Lead, name) for name in LEAD_FIELDS))
+        .where(or_(*conditions))
+        .order_by(Lead.id.desc())
+        .limit(MAX_CANDIDATES)
+    ).all()
+    if not rows or (email_key and any(row.email_key == email_key for row in rows)):
+        return None
+    return _best(active, values, rows)
+
+
+def _best(
+    active: ActiveModel, values: Mapping[str, str | None], rows: Sequence[Any]
+) -> IntakeMatch | None:
+    kinds = {f.kind: n for n, f in enumerate(active.model.fields)}
+    columns: list[tuple[int, Column]] = []
+    for name, kind in LEAD_FIELDS.items():
+        if kind in kinds:
+            raw = [values.get(name), *(getattr(row, name) for row in rows)]
+            columns.append((kinds[kind], Column.build(COMPARISONS[kind], raw)))
+    left = np.zeros(len(rows), dtype=np.int64)
+    right = np.arange(1, len(rows) + 1, dtype=np.int64)
+    weights = np.full(len(rows), active.model.prior_weight)
+    levels: dict[int, npt.NDArray[np.uint8]] = {}
+    for position, column in columns:
+        levels[position] = compare(column, left, right)
+        weights += active.model.fields[position].weights()[levels[position]]
+    chances = probability(weights)
+    best = int(np.argmax(chances))
+    if chances[best] < active.review_threshold:
+        return None
+    evidence = []
+    for position, column in columns:
+        parameters = active.model.fields[position]
+        level = int(levels[position][best])
+        a, b = column.codes[0], column.codes[best + 1]
+        evidence.append(
+            Evidence(
+                parameters.kind,
+                parameters.labels[level],
+                column.values[a] if a >= 0 else None,
+                column.values[b] if b >= 0 else None,
+                round(float(parameters.weights()[level]), 3),
+            ).to_dict()
+        )
+    return IntakeMatch(
+        lead_id=rows[best].id,
+        probability=float(chances[best]),
+        merge=bool(chances[best] >= active.merge_threshold),
+        model_id=active.id,
+        evidence=evidence,
+    )
+
+
+def offer_for_review(session: Session, match: IntakeMatch, new_lead_id: int) -> None:
+    """The new lead and the lead it resembles as an open pair (the older lead on the left, so
+    each field's values swap sides)."""
+    session.add(
+        DuplicatePair(
+            left_lead_id=match.lead_id,
+            right_lead_id=new_lead_id,
+            probability=match.probability,
+            evidence=[{**e, "left": e["right"], "right": e["left"]} for e in match.evidence],
+            model_id=match.model_id,
+            status=PairStatus.OPEN,
+        )
+    )
