@@ -71,9 +71,15 @@ def run_intake(
     `mx` is the optional check that the address's domain accepts mail (`Container.mx_lookup`,
     on with `LEADWERK_EMAIL_MX_CHECK`).
 
+    Identity: a lead with the intake's email key is the lead. Otherwise, once the duplicate
+    search has stored a model, `identity.intake.find_match` scores the leads sharing its
+    phone or name: at the model's merge threshold the intake joins that lead (keeping the
+    lead's address), at its review threshold the new lead is offered for review with it.
+
     Written for the hot path of the API (bench/intake.py): a new lead is created by one INSERT
     that first checks no lead has its address (on PostgreSQL the same statement adds its
-    touchpoint); the outbox rows and the audit entry are plain INSERTs, no ORM flush.
+    touchpoint); the outbox rows and the audit entry are plain INSERTs, no ORM flush. The
+    match adds one lookup of the latest model and, with one, one of the candidates.
     """
     clean, errors = rules.normalise(intake)
     if clean is None:
@@ -145,7 +151,11 @@ def run_intake(
         action="lead.created" if created else "lead.updated",
         subject_type="lead",
         subject_id=lead.id,
-        details={"via": intake.touchpoint_type.value, **({"changes": changes} if changes else {})},
+        details={
+            "via": intake.touchpoint_type.value,
+            **({"changes": changes} if changes else {}),
+            **({"matched": touchpoint["properties"]["matched"]} if match and match.merge else {}),
+        },
     )
     return IntakeResult(lead_id=lead.id, created=created), lead
 

@@ -42,6 +42,22 @@ class BlockingRule:
     name: str
     parts: tuple[Part, ...]
 
+    @property
+    def fixes(self) -> frozenset[FieldKind]:
+        """The fields its pairs agree on, or nearly always do: its parts, and what they imply
+        (a phone number's prefix is a country, and so is a company's seat). EM learns none
+        of these from this rule's pairs: pairs of strangers who share a number would agree
+        on the country, and EM would take that agreement for a match."""
+        kinds = {kind for kind, _ in self.parts}
+        return frozenset(kinds | {k for kind in kinds for k in _IMPLIES.get(kind, ())})
+
+
+_IMPLIES = {
+    FieldKind.PHONE: (FieldKind.COUNTRY,),
+    FieldKind.COMPANY: (FieldKind.COUNTRY,),
+    FieldKind.POSTCODE: (FieldKind.CITY, FieldKind.REGION, FieldKind.COUNTRY),
+}
+
 
 _F, _L, _P = FieldKind.FIRST_NAME, FieldKind.LAST_NAME, FieldKind.POSTCODE
 RULES: tuple[BlockingRule, ...] = (

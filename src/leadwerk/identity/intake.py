@@ -2,8 +2,9 @@
 the duplicate search learned (`match_models`).
 
 1. candidates: the leads with the intake's email key, phone or name key (folded first and last
-   name: Müller = Mueller), by three indexed lookups in one statement, at most
-   `MAX_CANDIDATES`, newest first;
+   name: Müller = Mueller), by three indexed lookups in one statement, each limited (half of
+   `MAX_CANDIDATES` by phone, half by name, newest first), so a common name cannot crowd out
+   the lead with the same phone;
 2. a candidate with the same email key means the exact match decides (the intake pipeline's
    own path), so the matcher steps aside;
 3. the others are compared field by field and scored with the model (without term-frequency
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import or_, select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from leadwerk.identity.comparisons import COMPARISONS, Column, FieldKind, compare
@@ -100,15 +101,18 @@ def find_match(
     active = active_model(session)
     if active is None:
         return None
-    conditions = [c == v for c, v in ((Lead.phone_key, phone_key), (Lead.name_key, name_key)) if v]
-    if email_key:
-        conditions.append(Lead.email_key == email_key)
-    rows = session.execute(
-        select(Lead.id, Lead.email_key, *(getattr(Lead, name) for name in LEAD_FIELDS))
-        .where(or_(*conditions))
-        .order_by(Lead.id.desc())
-        .limit(MAX_CANDIDATES)
-    ).all()
+    columns = (Lead.id, Lead.email_key, *(getattr(Lead, name) for name in LEAD_FIELDS))
+    lookups = [
+        select(*columns).where(key == value).order_by(Lead.id.desc()).limit(limit).subquery()
+        for key, value, limit in (
+            (Lead.email_key, email_key, 1),
+            (Lead.phone_key, phone_key, MAX_CANDIDATES // 2),
+            (Lead.name_key, name_key, MAX_CANDIDATES // 2),
+        )
+        if value
+    ]
+    found = session.execute(union_all(*(select(part) for part in lookups))).all()
+    rows = list({row.id: row for row in found}.values())  # one lead found twice counts once
     if not rows or (email_key and any(row.email_key == email_key for row in rows)):
         return None
     return _best(active, values, rows)

@@ -110,7 +110,7 @@ def link(
     started = time.perf_counter()
     position = {kind: n for n, kind in enumerate(columns)}
     sessions = [
-        Session(pairs, frozenset(position[kind] for kind, _ in rule.parts))
+        Session(pairs, frozenset(position[kind] for kind in rule.fixes if kind in position))
         for rule, pairs in found.found_by
         if found.per_rule[rule.name] <= SESSION_PAIRS_PER_RECORD * found.keyed[rule.name]
     ]
