@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select, union_all
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from leadwerk.identity.comparisons import COMPARISONS, Column, FieldKind, compare
@@ -33,7 +34,7 @@ from leadwerk.identity.models import MatchModel as StoredModel
 from leadwerk.identity.types import PairStatus
 from leadwerk.leads.models import Lead
 
-MAX_CANDIDATES = 50
+MAX_CANDIDATES = 40
 # The lead columns compared (the duplicate search compares the same ones).
 LEAD_FIELDS: dict[str, FieldKind] = {
     "first_name": FieldKind.FIRST_NAME,
@@ -44,7 +45,12 @@ LEAD_FIELDS: dict[str, FieldKind] = {
     "country": FieldKind.COUNTRY,
 }
 _LATEST = (
-    select(StoredModel.id, StoredModel.review_threshold, StoredModel.merge_threshold)
+    select(
+        StoredModel.id,
+        StoredModel.created_at,
+        StoredModel.review_threshold,
+        StoredModel.merge_threshold,
+    )
     .order_by(StoredModel.id.desc())
     .limit(1)
 )
@@ -54,6 +60,7 @@ _LATEST = (
 class ActiveModel:
     id: int
     model: MatchModel
+    weights: dict[FieldKind, npt.NDArray[np.float64]]  # log₂(m/u) per level, worked out once
     review_threshold: float
     merge_threshold: float
 
@@ -67,22 +74,23 @@ class IntakeMatch:
     evidence: list[dict[str, Any]]
 
 
-# Parsed models by id: a model is written once and never changed, so this never goes stale;
-# only the latest id is looked up per intake.
-_parsed: dict[int, MatchModel] = {}
+# The latest parsed model, by (id, created_at): a stored model never changes, and the time
+# tells two models apart that got the same id in different databases (or after a rollback).
+_parsed: dict[tuple[int, Any], tuple[MatchModel, dict[FieldKind, npt.NDArray[np.float64]]]] = {}
 
 
 def active_model(session: Session) -> ActiveModel | None:
     row = session.execute(_LATEST).first()
     if row is None:
         return None
-    model = _parsed.get(row.id)
-    if model is None:
+    key = (row.id, row.created_at)
+    if key not in _parsed:
         parameters = session.scalar(select(StoredModel.parameters).where(StoredModel.id == row.id))
         model = MatchModel.from_dict(parameters or {})
         _parsed.clear()  # only the latest is ever needed
-        _parsed[row.id] = model
-    return ActiveModel(row.id, model, row.review_threshold, row.merge_threshold)
+        _parsed[key] = (model, {f.kind: f.weights() for f in model.fields})
+    model, weights = _parsed[key]
+    return ActiveModel(row.id, model, weights, row.review_threshold, row.merge_threshold)
 
 
 def find_match(
@@ -98,24 +106,35 @@ def find_match(
     has the intake's email key (the exact match decides then)."""
     if phone_key is None and name_key is None:
         return None
-    active = active_model(session)
-    if active is None:
-        return None
-    columns = (Lead.id, Lead.email_key, *(getattr(Lead, name) for name in LEAD_FIELDS))
-    lookups = [
-        select(*columns).where(key == value).order_by(Lead.id.desc()).limit(limit).subquery()
-        for key, value, limit in (
-            (Lead.email_key, email_key, 1),
-            (Lead.phone_key, phone_key, MAX_CANDIDATES // 2),
-            (Lead.name_key, name_key, MAX_CANDIDATES // 2),
-        )
-        if value
-    ]
-    found = session.execute(union_all(*(select(part) for part in lookups))).all()
+    keys = {"email_key": email_key, "phone_key": phone_key, "name_key": name_key}
+    statement = _candidates(*(value is not None for value in keys.values()))
+    found = session.execute(statement, {k: v for k, v in keys.items() if v is not None}).all()
     rows = list({row.id: row for row in found}.values())  # one lead found twice counts once
     if not rows or (email_key and any(row.email_key == email_key for row in rows)):
         return None
-    return _best(active, values, rows)
+    active = active_model(session)  # (only now: most new people have no candidates)
+    return None if active is None else _best(active, values, rows)
+
+
+@lru_cache(maxsize=8)
+def _candidates(by_email: bool, by_phone: bool, by_name: bool) -> Any:
+    """One statement per combination of keys the intake has, built once (building it took
+    longer than running it): each key an indexed lookup with its own limit."""
+    columns = (Lead.id, Lead.email_key, *(getattr(Lead, name) for name in LEAD_FIELDS))
+    lookups = [
+        select(*columns)
+        .where(key == bindparam(key.key))
+        .order_by(Lead.id.desc())
+        .limit(limit)
+        .subquery()
+        for key, wanted, limit in (
+            (Lead.email_key, by_email, 1),
+            (Lead.phone_key, by_phone, MAX_CANDIDATES // 2),
+            (Lead.name_key, by_name, MAX_CANDIDATES // 2),
+        )
+        if wanted
+    ]
+    return union_all(*(select(part) for part in lookups))
 
 
 def _best(
@@ -133,7 +152,7 @@ def _best(
     levels: dict[int, npt.NDArray[np.uint8]] = {}
     for position, column in columns:
         levels[position] = compare(column, left, right)
-        weights += active.model.fields[position].weights()[levels[position]]
+        weights += active.weights[active.model.fields[position].kind][levels[position]]
     chances = probability(weights)
     best = int(np.argmax(chances))
     if chances[best] < active.review_threshold:
@@ -149,7 +168,7 @@ def _best(
                 parameters.labels[level],
                 column.values[a] if a >= 0 else None,
                 column.values[b] if b >= 0 else None,
-                round(float(parameters.weights()[level]), 3),
+                round(float(active.weights[parameters.kind][level]), 3),
             ).to_dict()
         )
     return IntakeMatch(
