@@ -161,16 +161,8 @@ def _best(
     for position, column in columns:
         parameters = active.model.fields[position]
         level = int(levels[position][best])
-        a, b = column.codes[0], column.codes[best + 1]
-        evidence.append(
-            Evidence(
-                parameters.kind,
-                parameters.labels[level],
-                column.values[a] if a >= 0 else None,
-                column.values[b] if b >= 0 else None,
-                round(float(active.weights[parameters.kind][level]), 3),
-            ).to_dict()
-        )
+        weight = float(active.weights[parameters.kind][level])
+        evidence.append(Evidence.of(parameters, column, level, (0, best + 1), weight).to_dict())
     return IntakeMatch(
         lead_id=rows[best].id,
         probability=float(chances[best]),

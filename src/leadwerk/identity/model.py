@@ -319,6 +319,25 @@ class Evidence:
     right: str | None
     weight: float
 
+    @classmethod
+    def of(
+        cls,
+        parameters: FieldParameters,
+        column: Column,
+        level: int,
+        records: tuple[int, int],
+        weight: float,
+    ) -> Evidence:
+        """The evidence of one field for the records at these positions of `column`."""
+        a, b = (int(column.codes[r]) for r in records)
+        return cls(
+            parameters.kind,
+            parameters.labels[level],
+            column.values[a] if a >= 0 else None,
+            column.values[b] if b >= 0 else None,
+            round(weight, 3),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind.value,
@@ -337,14 +356,5 @@ def explain(
         weight = float(parameters.weights()[level])
         if column.comparison.term_frequency and level == EXACT:
             weight += float(tf_adjustment(column, np.array([left]))[0])
-        a, b = column.codes[left], column.codes[right]
-        evidence.append(
-            Evidence(
-                parameters.kind,
-                parameters.labels[level],
-                column.values[a] if a >= 0 else None,
-                column.values[b] if b >= 0 else None,
-                round(weight, 3),
-            )
-        )
+        evidence.append(Evidence.of(parameters, column, level, (left, right), weight))
     return evidence
