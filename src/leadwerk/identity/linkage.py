@@ -51,10 +51,6 @@ class Linkage:
     blocking: blocking.Blocking
     seconds: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def record_count(self) -> int:
-        return len(self.columns[0].codes) if self.columns else 0
-
     def above(self, threshold: float) -> npt.NDArray[np.int64]:
         """Positions of the pairs at or above `threshold`, most likely first."""
         chosen = np.flatnonzero(self.probabilities >= threshold)

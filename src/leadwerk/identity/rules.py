@@ -4,7 +4,7 @@
   googlemail.com is gmail.com; other large providers ignore +tags);
 - `name_words`, `given_name_root` (nicknames: Bob → robert, Sepp → josef) and `phonetic`
   (Kölner Phonetik: Müller, Mueller and Muller give one code; Meier, Maier, Meyer another);
-- `company_key` (legal form dropped) and `email_domain`.
+- `company_key` (legal form dropped), `phone_tail`.
 
 Folding (lower case, ü → ue, ß → ss, accents dropped) is `leads.rules.fold`, the one used for
 search, so a key and a search agree on what a letter is.
@@ -73,11 +73,6 @@ def canonical_email(email: str | None) -> str | None:
     if not local or not domain:
         return None
     return f"{local}@{domain}"
-
-
-def email_domain(email: str | None) -> str | None:
-    canonical = canonical_email(email)
-    return canonical.rsplit("@", 1)[1] if canonical else None
 
 
 @lru_cache(maxsize=65_536)

@@ -1,4 +1,5 @@
-"""Finding the existing lead for an intake. For now: an exact match on the email key.
+"""Finding the existing lead for an intake by its email key (the exact match, which always
+decides first; `identity.intake` scores the leads sharing a phone or name after it).
 
 An intake locks the key, then creates the lead only if `no_lead_with_email_key()` holds (one
 statement), else loads `oldest_with_email_key`.

@@ -110,8 +110,3 @@ def test_phone_tail(digits: str, tail: str | None) -> None:
 )
 def test_company_key(company: str | None, key: str | None) -> None:
     assert rules.company_key(company) == key
-
-
-def test_email_domain() -> None:
-    assert rules.email_domain("Anna@GoogleMail.com") == "gmail.com"
-    assert rules.email_domain(None) is None
