@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from leadwerk.capture.imports import reader
+from leadwerk.capture.imports.rules import cell_text
 from leadwerk.cli.common import console, invalid_options
 from leadwerk.errors import ValidationFailed
 from leadwerk.identity import dedupe as service
@@ -69,7 +70,10 @@ def dedupe(
         overrides = service.parse_fields(fields)
         layout = reader.inspect(file, encoding=encoding, delimiter=delimiter, sheet=sheet)
         mapping = service.map_columns(layout.headers, id_column, overrides)
-        rows = ((r.number, r.values, r.error) for r in reader.read_rows(file, layout))
+        rows = (
+            (r.number, tuple(cell_text(v) for v in r.values), r.error)
+            for r in reader.read_rows(file, layout)
+        )
         run = functools.partial(
             service.dedupe,
             layout.headers,

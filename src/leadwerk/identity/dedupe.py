@@ -13,7 +13,6 @@ import csv
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -154,18 +153,9 @@ def check_threshold(threshold: float) -> None:
         )
 
 
-def _text(value: Any) -> str | None:
-    """A cell as text: dates as ISO dates, whole floats without ".0" (XLSX numbers)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
+def _text(value: str | None) -> str | None:
+    """A cell as the reader gave it (`capture.imports.rules.cell_text`), blank as None."""
+    return value.strip() or None if value is not None else None
 
 
 @dataclass(slots=True)
@@ -205,7 +195,7 @@ class DedupeResult:
 
 def dedupe(
     headers: Sequence[str],
-    rows: Iterable[tuple[int, Sequence[Any], str | None]],
+    rows: Iterable[tuple[int, Sequence[str | None], str | None]],
     *,
     id_column: str,
     fields: dict[str, FieldKind],
