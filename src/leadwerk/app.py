@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from leadwerk import __version__, web
-from leadwerk.api import health, inbound_hooks, leads, problems, tracking, webhooks
+from leadwerk.api import duplicates, health, inbound_hooks, leads, problems, tracking, webhooks
 from leadwerk.api.middleware import RequestContextMiddleware
 from leadwerk.container import Container
 from leadwerk.settings import Settings
@@ -69,6 +69,8 @@ def create_app(
     problems.install(app)
     app.include_router(health.router)
     app.include_router(leads.router)
+    app.include_router(duplicates.router)
+    app.include_router(duplicates.merges_router)
     app.include_router(webhooks.router)
     app.include_router(webhooks.outbox_router)
     app.include_router(tracking.router)

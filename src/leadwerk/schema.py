@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData
 
 import leadwerk.auth.models
 import leadwerk.capture.forms.models
@@ -60,17 +61,39 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    cfg = _config()
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
+        cfg = _config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    cfg = _config()
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
+        cfg = _config()
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+@contextlib.contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection for migrations. On SQLite with foreign keys off while they run, as
+    SQLite's procedure for rebuilding a table requires (dropping the old copy of a table
+    others refer to would otherwise delete their rows through ON DELETE CASCADE); the
+    references are checked before the work commits, and a dangling one fails the migration."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # a pragma outside any transaction: inside one SQLite ignores it
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise RuntimeError(f"a migration left a dangling reference: {broken}")
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def make_revision(engine: Engine, message: str) -> list[str]:

@@ -172,8 +172,16 @@ class Settings(BaseSettings):
         0.99,
         gt=0.0,
         le=1.0,
-        description="Match probability from which an intake joins an existing lead it does "
-        "not share an email address with; takes effect with the next duplicate search.",
+        description="Match probability from which two leads are merged without asking: an "
+        "intake into the lead it matches, a pair the duplicate search finds; intake uses it "
+        "from the next duplicate search.",
+    )
+    identity_source_priority: list[str] = Field(
+        default_factory=list,
+        description="Lead sources whose values win a merge, first the strongest, as a JSON "
+        'list, e.g. `["crm", "form", "import"]`; a source matches exactly or by the part '
+        "before `:` (`form` covers `form:messe`). Empty: the more recent verified value wins. "
+        "Intake uses it from the next duplicate search.",
     )
     import_workers: int = Field(
         2,

@@ -92,7 +92,7 @@ def test_invalid_webhooks_are_refused_naming_each_field(
         {
             "field": "event_types",
             "message": "Unknown event type 'lead.exploded'; choose from *, lead.*, "
-            "import.*, lead.created, lead.updated, import.completed.",
+            "import.*, lead.created, lead.updated, lead.merged, lead.unmerged, import.completed.",
         },
     ]
     r = client.post(
@@ -168,7 +168,13 @@ def test_delete_removes_the_webhook(
 def test_event_types_are_listed(client: TestClient, headers: dict[str, str]) -> None:
     r = client.get("/api/v1/webhooks/event-types", headers=headers)
     assert r.json() == {
-        "event_types": ["lead.created", "lead.updated", "import.completed"],
+        "event_types": [
+            "lead.created",
+            "lead.updated",
+            "lead.merged",
+            "lead.unmerged",
+            "import.completed",
+        ],
         "patterns": ["*", "lead.*", "import.*"],
     }
 

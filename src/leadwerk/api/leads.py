@@ -32,7 +32,8 @@ from leadwerk.capture import service as capture
 from leadwerk.capture.quality.service import look_up_early
 from leadwerk.capture.types import Intake
 from leadwerk.container import Container
-from leadwerk.errors import ValidationFailed
+from leadwerk.errors import NotFound, ValidationFailed
+from leadwerk.identity import merging
 from leadwerk.leads import queries
 from leadwerk.leads import service as leads
 from leadwerk.leads.types import Channel, Stage
@@ -221,7 +222,10 @@ def list_leads(
 @router.get("/{lead_id}", response_model=LeadDetailOut, responses=_ERRORS)
 def get_lead(lead_id: LeadId, c: ContainerDep, who: Reader) -> LeadDetailOut:
     with c.db.read() as session:
-        lead = leads.get_visible_lead(session, who, lead_id)
+        try:
+            lead = leads.get_visible_lead(session, who, lead_id)
+        except NotFound:
+            raise merging.missing_lead(session, lead_id) from None
         entries = leads.timeline(session, lead.id)
         return LeadDetailOut.model_validate(
             {

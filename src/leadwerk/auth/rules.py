@@ -20,6 +20,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.IMPORTS_RUN,
             Scope.LEADS_EXPORT,
             Scope.HOOKS_MANAGE,
+            Scope.LEADS_MERGE,
         }
     ),
     Role.SALES: frozenset({Scope.LEADS_READ, Scope.LEADS_WRITE}),

@@ -26,6 +26,7 @@ class Scope(StrEnum):
     LEADS_EXPORT = "leads:export"
     HOOKS_MANAGE = "hooks:manage"
     TRACKING_WRITE = "tracking:write"
+    LEADS_MERGE = "leads:merge"
 
     @property
     def label(self) -> str:
@@ -39,12 +40,14 @@ class Scope(StrEnum):
             "leads:export": "Export leads to CSV and XLSX",
             "hooks:manage": "Set up inbound lead hooks and retry their failed deliveries",
             "tracking:write": "Send site tracking events from a server",
+            "leads:merge": "Review duplicates, merge leads and undo merges",
         }[self.value]
 
 
 class PrincipalKind(StrEnum):
     USER = "user"
     API_KEY = "api_key"
+    OPERATOR = "operator"  # whoever runs the `leadwerk` command on the server
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,15 @@ class Principal:
     @property
     def actor(self) -> str:
         """How the audit log names this principal."""
+        if self.kind is PrincipalKind.OPERATOR:
+            return "cli"
         return f"{self.kind.value}:{self.id}"
+
+    @classmethod
+    def operator(cls) -> Principal:
+        """The command line on the server: whoever may run it may do everything (as the
+        administrator), and is recorded as `cli`."""
+        return cls(kind=PrincipalKind.OPERATOR, id=0, name="cli", role=Role.ADMIN)
 
 
 @dataclass(frozen=True, slots=True)

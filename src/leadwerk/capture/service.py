@@ -25,10 +25,11 @@ from leadwerk.capture.quality.service import check_mail_domain
 from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
 from leadwerk.delivery import service as delivery
 from leadwerk.errors import PermissionDenied, ValidationFailed
-from leadwerk.identity import accounts
+from leadwerk.identity import accounts, merging
 from leadwerk.identity import intake as matching
 from leadwerk.identity import service as identity
 from leadwerk.identity.rules import company_key
+from leadwerk.identity.types import MergeReason
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead, Touchpoint
@@ -71,10 +72,11 @@ def run_intake(
     `mx` is the optional check that the address's domain accepts mail (`Container.mx_lookup`,
     on with `LEADWERK_EMAIL_MX_CHECK`).
 
-    Identity: a lead with the intake's email key is the lead. Otherwise, once the duplicate
-    search has stored a model, `identity.intake.find_match` scores the leads sharing its
-    phone or name: at the model's merge threshold the intake joins that lead (keeping the
-    lead's address), at its review threshold the new lead is offered for review with it.
+    Identity: a lead with the intake's email key (or with it as an alias, an old address a
+    merge left) is the lead. Otherwise, once the duplicate search has stored a model,
+    `identity.intake.find_match` scores the leads sharing its phone or name: at the model's
+    merge threshold the new lead is merged into that lead (`identity.merging`, undoable), at
+    its review threshold the new lead is offered for review with it.
 
     Written for the hot path of the API (bench/intake.py): a new lead is created by one INSERT
     that first checks no lead has its address (on PostgreSQL the same statement adds its
@@ -100,6 +102,7 @@ def run_intake(
         "url": intake.url,
         "occurred_at": occurred_at,
         "properties": {},
+        "email_key": clean.email_key,
     }
     if clean.email_key is not None:
         identity.lock_email_key(session, clean.email_key)
@@ -110,28 +113,17 @@ def run_intake(
         phone_key=clean.phone,
         name_key=clean.name_key,
     )
-    touched = False
-    if match is not None and match.merge:
-        # the same person by phone or name: join the lead, keeping its address (an alias
-        # would otherwise flip its exact key back and forth); the intake's goes in the touch
-        lead = session.get(Lead, match.lead_id)
-        if lead is None:  # pragma: no cover - found by the statement just before
-            raise RuntimeError(f"matched lead {match.lead_id} disappeared")
-        created = False
-        touchpoint["properties"] = {
-            "matched": {"probability": round(match.probability, 6), "model_id": match.model_id},
-            **({"email": clean.email} if clean.email else {}),
-        }
+    new, touched = _create_if_new(session, clean, touchpoint, now, occurred_at)
+    created = new is not None
+    lead = new or identity.oldest_with_email_key(session, clean.email_key or "")
+    if lead is None and clean.email_key is not None:
+        # an old address of a lead (a merge left it as an alias): the lead keeps its own
+        # address, the intake's stays on the touchpoint (as does its key, for an undo)
+        lead = identity.lead_for_alias(session, clean.email_key)
+        touchpoint["properties"] = {"email": clean.email}
         clean = replace(clean, email=None, email_key=None, email_status=None, domain=None)
-    else:
-        new, touched = _create_if_new(session, clean, touchpoint, now, occurred_at)
-        created = new is not None
-        # without a new lead, a lead has this address (without one the insert always runs)
-        lead = new or identity.oldest_with_email_key(session, clean.email_key or "")
-        if lead is None:  # pragma: no cover - the key's lock is held, so it cannot vanish
-            raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")
-        if created and match is not None:  # likely a known person: offered for review
-            matching.offer_for_review(session, match, lead.id)
+    if lead is None:  # pragma: no cover - the key's lock is held, so it cannot vanish
+        raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")
     changes: dict[str, Any] = {}
     if not created:
         changes = merge_into(lead, clean)
@@ -142,22 +134,50 @@ def run_intake(
         lead.last_activity_at = max(lead.last_activity_at or occurred_at, occurred_at)
     if not touched:
         session.connection().execute(_INSERT_TOUCHPOINT, {"lead_id": lead.id, **touchpoint})
+    if created and match is not None and match.merge:
+        # the same person from another address: the new lead is merged into the one it
+        # matched, as any merge (and so it can be undone)
+        _audit(session, actor, intake, lead.id, created=True, changes={})
+        merging.merge_leads(
+            session,
+            survivor_id=match.lead_id,
+            merged_id=lead.id,
+            actor=actor,
+            reason=MergeReason.INTAKE,
+            priority=match.source_priority,
+            probability=match.probability,
+            evidence=[{**e, "left": e["right"], "right": e["left"]} for e in match.evidence],
+        )
+        survivor = session.get(Lead, match.lead_id)
+        if survivor is None:  # pragma: no cover - locked by the merge
+            raise RuntimeError(f"matched lead {match.lead_id} disappeared")
+        return IntakeResult(lead_id=survivor.id, created=False), survivor
+    if created and match is not None:  # likely a known person: offered for review
+        matching.offer_for_review(session, match, lead.id)
     delivery.publish(
         session, "lead.created" if created else "lead.updated", leads.to_document(lead)
     )
+    _audit(session, actor, intake, lead.id, created=created, changes=changes)
+    return IntakeResult(lead_id=lead.id, created=created), lead
+
+
+def _audit(
+    session: Session,
+    actor: str,
+    intake: Intake,
+    lead_id: int,
+    *,
+    created: bool,
+    changes: dict[str, Any],
+) -> None:
     audit.record(
         session,
         actor=actor,
         action="lead.created" if created else "lead.updated",
         subject_type="lead",
-        subject_id=lead.id,
-        details={
-            "via": intake.touchpoint_type.value,
-            **({"changes": changes} if changes else {}),
-            **({"matched": touchpoint["properties"]["matched"]} if match and match.merge else {}),
-        },
+        subject_id=lead_id,
+        details={"via": intake.touchpoint_type.value, **({"changes": changes} if changes else {})},
     )
-    return IntakeResult(lead_id=lead.id, created=created), lead
 
 
 def run_intake_batch(

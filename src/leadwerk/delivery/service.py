@@ -127,7 +127,13 @@ def publish(session: Session, event_type: str, data: dict[str, Any]) -> list[str
 # --- webhook endpoints -----------------------------------------------------------------------
 
 # Event types a webhook can subscribe to, and the patterns that stand for several of them.
-EVENT_TYPES: tuple[str, ...] = ("lead.created", "lead.updated", "import.completed")
+EVENT_TYPES: tuple[str, ...] = (
+    "lead.created",
+    "lead.updated",
+    "lead.merged",
+    "lead.unmerged",
+    "import.completed",
+)
 EVENT_PATTERNS: tuple[str, ...] = ("*", "lead.*", "import.*")
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of generated secrets, not a secret
 MAX_URL_LENGTH = 2000

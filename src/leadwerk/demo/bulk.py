@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from leadwerk.demo.rows import AccountRow, Batch, LeadRow, StageChangeRow, TouchpointRow
 from leadwerk.leads.models import Account, Lead, StageChange, Touchpoint
 from leadwerk.storage.base import Base, UTCDateTime
-from leadwerk.storage.bulk import json_text, load_rows
+from leadwerk.storage.bulk import json_text, load_rows, sqlite_next_id
 
 # SQLite's page cache while loading (negative: KiB); the default is about 2 MiB.
 _SQLITE_LOAD_CACHE_KIB = 256 * 1024
@@ -79,7 +79,8 @@ class SqliteWriter:
 
     def reserve(self, session: Session, model: type[Base], count: int) -> int:
         # The load's transaction began with BEGIN IMMEDIATE: no other writer until it ends.
-        return _max_id(session, model) + 1
+        mapped: Table = model.__table__  # type: ignore[assignment]
+        return sqlite_next_id(session, mapped.name)
 
     @contextmanager
     def loading(self, session: Session) -> Iterator[None]:

@@ -5,12 +5,13 @@ the duplicate search learned (`match_models`).
    name: Müller = Mueller), by three indexed lookups in one statement, each limited (half of
    `MAX_CANDIDATES` by phone, half by name, newest first), so a common name cannot crowd out
    the lead with the same phone;
-2. a candidate with the same email key means the exact match decides (the intake pipeline's
-   own path), so the matcher steps aside;
+2. a candidate with the same email key (its own, or an alias a merge left) means the exact
+   match decides (the intake pipeline's own path), so the matcher steps aside;
 3. the others are compared field by field and scored with the model (without term-frequency
    adjustment: the frequencies of one intake say nothing);
-4. the best one at or above the model's merge threshold is the lead the intake joins; at or
-   above its review threshold, the intake makes a new lead and the pair goes to review.
+4. the best one at or above the model's merge threshold is the lead the intake's new lead is
+   merged into (an undoable merge); at or above its review threshold, the intake makes a new
+   lead and the pair goes to review.
 
 Without a stored model nothing changes: intake matches on the email key alone, as before.
 """
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from leadwerk.identity.comparisons import COMPARISONS, Column, FieldKind, compare
 from leadwerk.identity.model import Evidence, MatchModel, probability
-from leadwerk.identity.models import DuplicatePair
+from leadwerk.identity.models import DuplicatePair, EmailAlias
 from leadwerk.identity.models import MatchModel as StoredModel
 from leadwerk.identity.types import PairStatus
 from leadwerk.leads.models import Lead
@@ -50,6 +51,7 @@ _LATEST = (
         StoredModel.created_at,
         StoredModel.review_threshold,
         StoredModel.merge_threshold,
+        StoredModel.source_priority,
     )
     .order_by(StoredModel.id.desc())
     .limit(1)
@@ -63,15 +65,17 @@ class ActiveModel:
     weights: dict[FieldKind, npt.NDArray[np.float64]]  # log₂(m/u) per level, worked out once
     review_threshold: float
     merge_threshold: float
+    source_priority: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class IntakeMatch:
     lead_id: int
     probability: float
-    merge: bool  # at or above the merge threshold: the intake joins this lead
+    merge: bool  # at or above the merge threshold: the intake is merged into this lead
     model_id: int
     evidence: list[dict[str, Any]]
+    source_priority: tuple[str, ...]  # survivorship's, stored with the model
 
 
 # The latest parsed model, by (id, created_at): a stored model never changes, and the time
@@ -90,7 +94,14 @@ def active_model(session: Session) -> ActiveModel | None:
         _parsed.clear()  # only the latest is ever needed
         _parsed[key] = (model, {f.kind: f.weights() for f in model.fields})
     model, weights = _parsed[key]
-    return ActiveModel(row.id, model, weights, row.review_threshold, row.merge_threshold)
+    return ActiveModel(
+        row.id,
+        model,
+        weights,
+        row.review_threshold,
+        row.merge_threshold,
+        tuple(row.source_priority or ()),
+    )
 
 
 def find_match(
@@ -121,6 +132,14 @@ def _candidates(by_email: bool, by_phone: bool, by_name: bool) -> Any:
     """One statement per combination of keys the intake has, built once (building it took
     longer than running it): each key an indexed lookup with its own limit."""
     columns = (Lead.id, Lead.email_key, *(getattr(Lead, name) for name in LEAD_FIELDS))
+    fields = (getattr(Lead, name) for name in LEAD_FIELDS)
+    aliased = (
+        select(Lead.id, EmailAlias.email_key, *fields)
+        .join(EmailAlias, EmailAlias.lead_id == Lead.id)
+        .where(EmailAlias.email_key == bindparam("email_key"))
+        .limit(1)
+        .subquery()
+    )
     lookups = [
         select(*columns)
         .where(key == bindparam(key.key))
@@ -134,6 +153,8 @@ def _candidates(by_email: bool, by_phone: bool, by_name: bool) -> Any:
         )
         if wanted
     ]
+    if by_email:  # an old address of a lead (an alias) is an exact match too
+        lookups.append(aliased)
     return union_all(*(select(part) for part in lookups))
 
 
@@ -169,6 +190,7 @@ def _best(
         merge=bool(chances[best] >= active.merge_threshold),
         model_id=active.id,
         evidence=evidence,
+        source_priority=active.source_priority,
     )
 
 

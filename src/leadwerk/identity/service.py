@@ -2,19 +2,22 @@
 decides first; `identity.intake` scores the leads sharing a phone or name after it).
 
 An intake locks the key, then creates the lead only if `no_lead_with_email_key()` holds (one
-statement), else loads `oldest_with_email_key`.
+statement), else loads `oldest_with_email_key`, or, for an old address of a lead (an alias
+left by a merge), `lead_for_alias`.
 """
 
 from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, exists, func, select
+from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
+from leadwerk.identity.models import EmailAlias
 from leadwerk.leads.models import Lead
 
 _leads = cast(Table, Lead.__table__)
+_aliases = cast(Table, EmailAlias.__table__)
 # The bulk lock: a pair of int4 keys (Leadwerk's lock space 4201), apart from the bigint keys of
 # the per-address locks.
 _BULK_LOCK = (4201, 0)
@@ -26,6 +29,11 @@ _LOCK_EMAIL_KEY = select(
 _LOCK_FOR_BULK = select(func.pg_advisory_xact_lock(*_BULK_LOCK))
 _OLDEST_WITH_EMAIL_KEY = (
     select(Lead).where(Lead.email_key == bindparam("email_key")).order_by(Lead.id).limit(1)
+)
+_LEAD_FOR_ALIAS = (
+    select(Lead)
+    .join(EmailAlias, EmailAlias.lead_id == Lead.id)
+    .where(EmailAlias.email_key == bindparam("email_key"))
 )
 
 
@@ -56,10 +64,18 @@ def lock_for_bulk(session: Session) -> None:
 
 def no_lead_with_email_key() -> ColumnElement[bool]:
     """The match rule as SQL, for a statement that creates a lead only when it finds none:
-    true when no lead has the email key bound as `email_key` (always true for NULL)."""
-    return ~exists().where(_leads.c.email_key == bindparam("email_key"))
+    true when neither a lead nor an alias has the email key bound as `email_key` (always
+    true for NULL)."""
+    key: BindParameter[str] = bindparam("email_key")
+    return ~exists().where(_leads.c.email_key == key) & ~exists().where(_aliases.c.email_key == key)
 
 
 def oldest_with_email_key(session: Session, email_key: str) -> Lead | None:
     """The lead an intake with this email key belongs to; take the key's lock first."""
     return session.scalars(_OLDEST_WITH_EMAIL_KEY, {"email_key": email_key}).first()
+
+
+def lead_for_alias(session: Session, email_key: str) -> Lead | None:
+    """The lead an old address leads to (a merged lead's, or an intake's that matched), if
+    the key is an alias; take the key's lock first."""
+    return session.scalars(_LEAD_FOR_ALIAS, {"email_key": email_key}).first()

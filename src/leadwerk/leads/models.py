@@ -72,6 +72,9 @@ class Lead(Base):
         Index("ix_leads_stage_id", "stage", "id"),
         Index("ix_leads_channel_id", "channel", "id"),
         Index("ix_leads_created_at", "created_at"),
+        # An id once given is never given again, also after the lead was merged away (so an
+        # undo can bring it back under its own id): SQLite reuses the largest rowid otherwise.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -149,6 +152,8 @@ class Touchpoint(Base):
     url: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     properties: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # the address it came with (canonical key), so undoing a merge knows whose it is
+    email_key: Mapped[str | None] = mapped_column(String(320))
 
 
 class StageChange(Base):

@@ -60,6 +60,10 @@ def get_visible_lead(session: Session, principal: Principal, lead_id: int) -> Le
     return lead
 
 
+def lead_exists(session: Session, lead_id: int) -> bool:
+    return session.get(Lead, lead_id) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     at: datetime

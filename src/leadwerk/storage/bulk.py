@@ -37,3 +37,17 @@ def load_rows(
             f"INSERT INTO {quote(table)} ({listed}) VALUES ({marks})",  # noqa: S608 - our names
             values,
         )
+
+
+def sqlite_next_id(session: Session, table: str) -> int:
+    """The first id SQLite would give a new row of `table` (inside a write transaction, which
+    on SQLite excludes every other writer): past the largest id the table ever held, which an
+    AUTOINCREMENT table keeps in `sqlite_sequence` after the row itself is gone."""
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    largest = connection.exec_driver_sql(
+        f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "  # noqa: S608
+        f"coalesce((SELECT max(id) FROM {quote(table)}), 0))",
+        (table,),
+    ).scalar()
+    return int(largest or 0) + 1

@@ -125,7 +125,8 @@ def test_create_endpoint_stores_a_clean_endpoint_with_a_fresh_secret(db: Databas
             None,
             {
                 "event_types": "Unknown event type 'lead.deleted'; choose from *, lead.*, "
-                "import.*, lead.created, lead.updated, import.completed."
+                "import.*, lead.created, lead.updated, lead.merged, lead.unmerged, "
+                "import.completed."
             },
         ),
         (
@@ -147,7 +148,8 @@ def test_create_endpoint_stores_a_clean_endpoint_with_a_fresh_secret(db: Databas
             {
                 "url": "The URL must start with https:// (or http://).",
                 "event_types": "Unknown event type 'LEAD.*'; choose from *, lead.*, "
-                "import.*, lead.created, lead.updated, import.completed.",
+                "import.*, lead.created, lead.updated, lead.merged, lead.unmerged, "
+                "import.completed.",
             },
         ),
     ],

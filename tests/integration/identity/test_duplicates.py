@@ -28,7 +28,7 @@ def test_search_offers_the_planted_duplicates_with_their_explanation(db: Databas
     expected = load_planted(db)
     # of the 40 planted, intake joined those with the same address; these 10 stay two leads
     assert len(expected) == 10
-    summary = duplicates.find_duplicates(db, threshold=0.8)
+    summary = duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, auto_merge=False))
     assert _open_pairs(db) == expected
     assert (summary.pairs, summary.open_pairs, summary.threshold) == (
         len(expected),
@@ -54,7 +54,7 @@ def test_search_offers_the_planted_duplicates_with_their_explanation(db: Databas
 
 def test_decisions_are_remembered_and_open_pairs_replaced(db: Database) -> None:
     expected = load_planted(db)
-    duplicates.find_duplicates(db, threshold=0.8)
+    duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, auto_merge=False))
     rejected = min(expected)
     with db.transaction() as session:
         session.execute(
@@ -65,7 +65,7 @@ def test_decisions_are_remembered_and_open_pairs_replaced(db: Database) -> None:
             )
             .values(status=PairStatus.NOT_DUPLICATE)
         )
-    second = duplicates.find_duplicates(db, threshold=0.8)
+    second = duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, auto_merge=False))
     assert _open_pairs(db) == expected - {rejected}
     assert second.pairs == len(expected) - 1
     with db.read() as session:
@@ -78,13 +78,13 @@ def test_decisions_are_remembered_and_open_pairs_replaced(db: Database) -> None:
 
 def test_a_stricter_threshold_offers_fewer_pairs(db: Database) -> None:
     expected = load_planted(db)
-    loose = duplicates.find_duplicates(db, threshold=0.5)
-    strict = duplicates.find_duplicates(db, threshold=0.999999)
+    loose = duplicates.find_duplicates(db, duplicates.SearchPolicy(0.5, auto_merge=False))
+    strict = duplicates.find_duplicates(db, duplicates.SearchPolicy(0.999999, auto_merge=False))
     assert loose.open_pairs >= len(expected) > strict.open_pairs
 
 
 def test_no_leads_no_pairs(db: Database) -> None:
-    summary = duplicates.find_duplicates(db, threshold=0.8)
+    summary = duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, auto_merge=False))
     assert (summary.leads, summary.pairs, summary.open_pairs) == (0, 0, 0)
 
 

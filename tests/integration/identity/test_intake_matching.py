@@ -1,5 +1,6 @@
-"""Intake with a learned model: the same person by phone and name joins the lead; a likely
-one becomes a new lead offered for review; without a model only the email key matches."""
+"""Intake with a learned model: the same person by phone and name is merged into the lead; a
+likely one becomes a new lead offered for review; without a model only the email key
+matches."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from sqlalchemy import select
 from leadwerk.capture import service as capture
 from leadwerk.capture.types import Intake
 from leadwerk.identity import duplicates
-from leadwerk.identity.models import DuplicatePair
-from leadwerk.identity.types import PairStatus
+from leadwerk.identity.models import DuplicatePair, EmailAlias, LeadMerge
+from leadwerk.identity.types import MergeReason, PairStatus
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.storage.engine import Database
 from tests.factories.identity import load_planted
@@ -44,27 +45,44 @@ def _again(db: Database, person: Lead, email: str) -> tuple[bool, Lead]:
         return result.created, lead
 
 
-def test_the_same_person_from_another_address_joins_the_lead(db: Database) -> None:
+def test_the_same_person_from_another_address_is_merged_into_the_lead(db: Database) -> None:
     load_planted(db)
-    duplicates.find_duplicates(db, threshold=0.8, merge_threshold=0.99)
+    duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, 0.99, auto_merge=False))
     person = _known_person(db)
     created, lead = _again(db, person, "someone.else@gmail.com")
     assert not created
     assert lead.id == person.id
-    assert (lead.email, lead.email_key) == (person.email, person.email_key)  # kept
     with db.read() as session:
+        merge = session.scalars(select(LeadMerge)).one()
+        assert (merge.survivor_id, merge.reason, merge.merged_by) == (
+            person.id,
+            MergeReason.INTAKE,
+            "test",
+        )
+        assert merge.probability is not None
+        assert merge.probability >= 0.99
+        assert merge.merged_before["email"] == "someone.else@gmail.com"
+        assert session.get(Lead, merge.merged_id) is None
+        # both addresses lead to the person now: the newer is its own, the older an alias
+        aliases = session.scalars(select(EmailAlias.email_key)).all()
+        assert {lead.email_key, *aliases} == {person.email_key, "someoneelse@gmail.com"}
         touch = session.scalars(
             select(Touchpoint).where(Touchpoint.lead_id == person.id).order_by(Touchpoint.id.desc())
         ).first()
         assert touch is not None
-        assert touch.properties["email"] == "someone.else@gmail.com"
-        assert touch.properties["matched"]["probability"] >= 0.99
+        assert touch.email_key == "someoneelse@gmail.com"
+    # the next intake from either address finds the person at once, without another merge
+    for address in ("someone.else@gmail.com", person.email or ""):
+        again, same = _again(db, person, address)
+        assert (again, same.id) == (False, person.id)
+    with db.read() as session:
+        assert len(session.scalars(select(LeadMerge.id)).all()) == 1
 
 
 def test_a_likely_twin_becomes_a_new_lead_offered_for_review(db: Database) -> None:
     load_planted(db)
     # merging needs certainty this model never reaches: every match is offered instead
-    duplicates.find_duplicates(db, threshold=0.8, merge_threshold=1.0)
+    duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, 1.0, auto_merge=False))
     person = _known_person(db)
     created, lead = _again(db, person, "someone.else@gmail.com")
     assert created
@@ -93,7 +111,7 @@ def test_without_a_model_only_the_address_matches(db: Database) -> None:
 
 def test_the_same_address_still_decides_first(db: Database) -> None:
     load_planted(db)
-    duplicates.find_duplicates(db, threshold=0.8, merge_threshold=0.99)
+    duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, 0.99, auto_merge=False))
     person = _known_person(db)
     created, lead = _again(db, person, person.email or "")
     assert (created, lead.id) == (False, person.id)

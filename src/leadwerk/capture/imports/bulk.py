@@ -32,7 +32,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, bindparam, func, select, text
+from sqlalchemy import Column, Table, bindparam, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -40,14 +40,16 @@ from leadwerk.capture.imports.types import ImportCounts
 from leadwerk.capture.service import merge_into, merge_sql
 from leadwerk.capture.types import NormalisedLead
 from leadwerk.identity import service as identity
+from leadwerk.identity.models import EmailAlias
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
 from leadwerk.storage.base import EnumValue
-from leadwerk.storage.bulk import json_text, load_rows
+from leadwerk.storage.bulk import json_text, load_rows, sqlite_next_id
 
 _leads = cast(Table, Lead.__table__)
 _touchpoints = cast(Table, Touchpoint.__table__)
+_aliases = cast(Table, EmailAlias.__table__)
 
 _CLEAN_FIELDS = tuple(f.name for f in dc_fields(NormalisedLead))
 # The lead's columns a group fills: the normalised ones in table order, then the derived ones.
@@ -74,6 +76,9 @@ _SEARCH_PARTS = ("first_name", "last_name", "email", "company")
 _search_parts = operator.attrgetter(*_SEARCH_PARTS)
 _SEARCH_POSITIONS = tuple(GROUP_VALUES.index(p) for p in _SEARCH_PARTS)
 _SEARCH_TEXT_POSITION = GROUP_VALUES.index("search_text")
+_EMAIL_POSITIONS = tuple(
+    GROUP_VALUES.index(name) for name in ("email", "email_key", "email_status", "domain")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,14 +201,34 @@ def _sqlite_slices(values: Sequence[Any]) -> list[list[Any]]:
     return [list(values[i : i + _SQLITE_VALUES]) for i in range(0, len(values), _SQLITE_VALUES)]
 
 
-def _find_and_lock(session: Session, keys: Sequence[str]) -> dict[str, int]:
+def _find_aliases(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """The leads of the keys that are old addresses (aliases a merge left); few exist, so
+    one lookup for the batch."""
+    if not keys:
+        return {}
+    statement = select(_aliases.c.email_key, _aliases.c.lead_id).where(
+        _aliases.c.email_key.in_(bindparam("keys", expanding=True))
+    )
+    return {
+        key: int(lead_id)
+        for part in _sqlite_slices(keys)
+        for key, lead_id in session.execute(statement, {"keys": part})
+    }
+
+
+def _find_and_lock(session: Session, keys: Sequence[str]) -> tuple[dict[str, int], set[str]]:
+    """The lead of each key that has one (by its own address, else as an alias) and the
+    keys found as aliases; with the bulk lock held when some have none."""
     found = _find(session, keys)
     missing = [k for k in keys if k not in found]
     if missing and session.get_bind().dialect.name == "postgresql":
         # SQLite's writers run one at a time anyway.
         identity.lock_for_bulk(session)
         found.update(_find(session, missing))  # created while we waited
-    return found
+        missing = [k for k in missing if k not in found]
+    aliased = _find_aliases(session, missing)
+    found.update(aliased)
+    return found, set(aliased)
 
 
 def _reserve_ids(session: Session, count: int) -> list[int]:
@@ -215,7 +240,7 @@ def _reserve_ids(session: Session, count: int) -> list[int]:
         )
         return [int(i) for i in session.scalars(statement, {"n": count})]
     # SQLite: the write transaction began IMMEDIATE; nobody else inserts until it ends.
-    first = int(session.scalar(select(func.coalesce(func.max(_leads.c.id), 0))) or 0) + 1
+    first = sqlite_next_id(session, "leads")
     return list(range(first, first + count))
 
 
@@ -275,6 +300,24 @@ def _search_texts_with_gaps(
         ]
         values[_SEARCH_TEXT_POSITION] = lead_rules.search_text(*parts)
         groups[position] = tuple(values)
+
+
+def _one_per_lead(rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    """The rows in passes that each hold a lead once (an address and an old address of the
+    same lead in one batch are two groups; one `UPDATE … FROM` would apply only one of them),
+    in file order. Nearly always one pass."""
+    passes: list[list[tuple[Any, ...]]] = []
+    seen: list[set[Any]] = []
+    for row in rows:
+        for n, ids in enumerate(seen):
+            if row[0] not in ids:
+                ids.add(row[0])
+                passes[n].append(row)
+                break
+        else:
+            seen.append({row[0]})
+            passes.append([row])
+    return passes
 
 
 def _update_leads(session: Session, rows: list[tuple[Any, ...]], now: datetime) -> None:
@@ -341,15 +384,22 @@ def write_batch(
         for setting in _BATCH_SETTINGS:
             session.execute(text(f"SET LOCAL {setting} = off"))
     groups = list(batch.groups)
-    found = _find_and_lock(session, [k for k in batch.keys if k is not None])
+    complete = list(batch.complete)
+    found, aliased = _find_and_lock(session, [k for k in batch.keys if k is not None])
     lead_ids: list[int | None] = [found.get(k) if k is not None else None for k in batch.keys]
+    for n, key in enumerate(batch.keys):
+        if key in aliased:  # an old address of a lead: the lead keeps its own (as at intake)
+            values = list(groups[n])
+            for position in _EMAIL_POSITIONS:
+                values[position] = None
+            groups[n], complete[n] = tuple(values), False
     _search_texts_with_gaps(
         session,
         groups,
         [
             (n, lead_id)
-            for n, (lead_id, complete) in enumerate(zip(lead_ids, batch.complete, strict=True))
-            if lead_id is not None and not complete
+            for n, (lead_id, whole) in enumerate(zip(lead_ids, complete, strict=True))
+            if lead_id is not None and not whole
         ],
     )
     merged = len(batch.rows) - len(groups)
@@ -361,11 +411,10 @@ def write_batch(
             else:
                 updated += 1
     seen_keys.update(k for k in batch.keys if k is not None)
-    _update_leads(
-        session,
-        [(i, *g) for i, g in zip(lead_ids, groups, strict=True) if i is not None],
-        now,
-    )
+    for rows in _one_per_lead(
+        [(i, *g) for i, g in zip(lead_ids, groups, strict=True) if i is not None]
+    ):
+        _update_leads(session, rows, now)
     new = [n for n, lead_id in enumerate(lead_ids) if lead_id is None]
     for n, lead_id in zip(new, _reserve_ids(session, len(new)), strict=True):
         lead_ids[n] = lead_id
@@ -381,15 +430,23 @@ def write_batch(
         ((lead_ids[n], *groups[n], *lead_constants.values()) for n in new),
     )
     touch_constants = _constants(
-        (c for c in _touchpoints.columns if c.key not in ("id", "lead_id", *ROW_VALUES)),
+        (
+            c
+            for c in _touchpoints.columns
+            if c.key not in ("id", "lead_id", "email_key", *ROW_VALUES)
+        ),
         {"type": TouchpointType.IMPORT, "occurred_at": now},
         dialect,
     )
+    keys = batch.keys
     load_rows(
         session,
         _touchpoints.name,
-        ("lead_id", *ROW_VALUES, *touch_constants),
-        ((lead_ids[row[0]], *row[1:], *touch_constants.values()) for row in batch.rows),
+        ("lead_id", "email_key", *ROW_VALUES, *touch_constants),
+        (
+            (lead_ids[row[0]], keys[row[0]], *row[1:], *touch_constants.values())
+            for row in batch.rows
+        ),
     )
     if dialect.name == "postgresql":
         for setting in _BATCH_SETTINGS:
