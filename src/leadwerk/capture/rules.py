@@ -22,7 +22,7 @@ from leadwerk.capture.quality.rules import (  # re-exported for spam defence
     is_disposable_domain as is_disposable_domain,
 )
 from leadwerk.capture.types import Intake, NormalisedLead
-from leadwerk.identity.rules import canonical_email, company_key
+from leadwerk.identity.rules import canonical_email, company_key, sound_key
 from leadwerk.leads.rules import fold
 from leadwerk.leads.types import Channel
 
@@ -518,6 +518,7 @@ def normalise(intake: Intake) -> tuple[NormalisedLead | None, dict[str, str]]:
         first_name=first,
         last_name=last,
         name_key=name_key(first, last),
+        sound_key=sound_key(first, last),
         phone=phone,
         company=texts["company"],
         company_key=company_key(texts["company"]),

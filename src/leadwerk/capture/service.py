@@ -28,7 +28,7 @@ from leadwerk.errors import PermissionDenied, ValidationFailed
 from leadwerk.identity import accounts, merging
 from leadwerk.identity import intake as matching
 from leadwerk.identity import service as identity
-from leadwerk.identity.rules import company_key
+from leadwerk.identity.rules import company_key, sound_key
 from leadwerk.identity.types import MergeReason
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads import service as leads
@@ -52,6 +52,7 @@ _IDENTITY = (
     "first_name",
     "last_name",
     "name_key",
+    "sound_key",
     "phone",
     "company",
     "company_key",
@@ -112,6 +113,7 @@ def run_intake(
         email_key=clean.email_key,
         phone_key=clean.phone,
         name_key=clean.name_key,
+        sound_key=clean.sound_key,
     )
     new, touched = _create_if_new(session, clean, touchpoint, now, occurred_at)
     created = new is not None
@@ -369,9 +371,10 @@ def edit_lead(
         if name in prepared:
             prepared[name] = rules.normalise_name(prepared[name])
     if "first_name" in prepared or "last_name" in prepared:
-        prepared["name_key"] = rules.name_key(
-            prepared.get("first_name", lead.first_name), prepared.get("last_name", lead.last_name)
-        )
+        first = prepared.get("first_name", lead.first_name)
+        last = prepared.get("last_name", lead.last_name)
+        prepared["name_key"] = rules.name_key(first, last)
+        prepared["sound_key"] = sound_key(first, last)
     for name in ("company", "job_title"):
         if name in prepared:
             prepared[name] = rules.clean_text(prepared[name])

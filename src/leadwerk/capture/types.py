@@ -50,6 +50,7 @@ class NormalisedLead:
     first_name: str | None
     last_name: str | None
     name_key: str | None
+    sound_key: str | None
     phone: str | None
     company: str | None
     company_key: str | None

@@ -45,6 +45,7 @@ from leadwerk.demo.rows import (
 )
 from leadwerk.demo.timeline import CreationClock, Period
 from leadwerk.demo.touches import Touch, journey_touches, utm_for
+from leadwerk.identity.rules import sound_key
 from leadwerk.leads.rules import fold
 from leadwerk.leads.types import Channel, PhoneStatus, Stage
 
@@ -225,13 +226,14 @@ class _LeadMaker:
         self.account_ids: dict[int, int] = {}
         self.people = PeopleMaker()
         self.phones = PhoneMaker()
-        self._name_keys: dict[tuple[str, str], str | None] = {}
+        self._name_keys: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         self._folded: dict[str, str] = {}
 
-    def _name_key(self, first: str, last: str) -> str | None:
+    def _name_keys_of(self, first: str, last: str) -> tuple[str | None, str | None]:
+        """(name key, sound key) of a name, remembered: names repeat."""
         key = (first, last)
         if key not in self._name_keys:
-            self._name_keys[key] = name_key(first, last)
+            self._name_keys[key] = (name_key(first, last), sound_key(first, last))
         return self._name_keys[key]
 
     def _search_text(self, first: str, last: str, email: str, company: str | None) -> str:
@@ -330,7 +332,7 @@ class _LeadMaker:
                 person.language,
                 email_key(email),
                 phone,
-                self._name_key(person.first_name, person.last_name),
+                *self._name_keys_of(person.first_name, person.last_name),
                 company.name_key if company else None,
                 company_domain(email),
                 self._search_text(person.first_name, person.last_name, email, company_name),

@@ -53,6 +53,7 @@ class LeadRow(NamedTuple):
     email_key: str | None
     phone_key: str | None
     name_key: str | None
+    sound_key: str | None
     company_key: str | None
     domain: str | None
     search_text: str

@@ -1,10 +1,10 @@
 """Matching one incoming lead against the leads there are, at intake, with the latest model
 the duplicate search learned (`match_models`).
 
-1. candidates: the leads with the intake's email key, phone or name key (folded first and last
-   name: Müller = Mueller), by three indexed lookups in one statement, each limited (half of
-   `MAX_CANDIDATES` by phone, half by name, newest first), so a common name cannot crowd out
-   the lead with the same phone;
+1. candidates: the leads with the intake's email key (or alias), phone, name key (folded first
+   and last name: Müller = Mueller) or sound key (Bob Müller = Robert Muller), by indexed
+   lookups in one statement, each limited (half of `MAX_CANDIDATES` by phone, half by name
+   and sound, newest first), so a common name cannot crowd out the lead with the same phone;
 2. a candidate with the same email key (its own, or an alias a merge left) means the exact
    match decides (the intake pipeline's own path), so the matcher steps aside;
 3. the others are compared field by field and scored with the model (without term-frequency
@@ -36,6 +36,9 @@ from leadwerk.identity.types import PairStatus
 from leadwerk.leads.models import Lead
 
 MAX_CANDIDATES = 40
+# Of the half that is looked up by name: the same name, the rest the same sound (Muller for
+# Müller, Bob for Robert), whose lookup also finds the same name, so the exact one goes first.
+NAME_CANDIDATES = 12
 # The lead columns compared (the duplicate search compares the same ones).
 LEAD_FIELDS: dict[str, FieldKind] = {
     "first_name": FieldKind.FIRST_NAME,
@@ -111,13 +114,19 @@ def find_match(
     email_key: str | None,
     phone_key: str | None,
     name_key: str | None,
+    sound_key: str | None = None,
 ) -> IntakeMatch | None:
     """The lead an intake with these values (`LEAD_FIELDS`) most likely belongs to, if the
     latest model says so with at least its review threshold; None otherwise, and when a lead
     has the intake's email key (the exact match decides then)."""
-    if phone_key is None and name_key is None:
+    if phone_key is None and name_key is None and sound_key is None:
         return None
-    keys = {"email_key": email_key, "phone_key": phone_key, "name_key": name_key}
+    keys = {
+        "email_key": email_key,
+        "phone_key": phone_key,
+        "name_key": name_key,
+        "sound_key": sound_key,
+    }
     statement = _candidates(*(value is not None for value in keys.values()))
     found = session.execute(statement, {k: v for k, v in keys.items() if v is not None}).all()
     rows = list({row.id: row for row in found}.values())  # one lead found twice counts once
@@ -127,8 +136,8 @@ def find_match(
     return None if active is None else _best(active, values, rows)
 
 
-@lru_cache(maxsize=8)
-def _candidates(by_email: bool, by_phone: bool, by_name: bool) -> Any:
+@lru_cache(maxsize=16)
+def _candidates(by_email: bool, by_phone: bool, by_name: bool, by_sound: bool) -> Any:
     """One statement per combination of keys the intake has, built once (building it took
     longer than running it): each key an indexed lookup with its own limit."""
     columns = (Lead.id, Lead.email_key, *(getattr(Lead, name) for name in LEAD_FIELDS))
@@ -149,7 +158,8 @@ def _candidates(by_email: bool, by_phone: bool, by_name: bool) -> Any:
         for key, wanted, limit in (
             (Lead.email_key, by_email, 1),
             (Lead.phone_key, by_phone, MAX_CANDIDATES // 2),
-            (Lead.name_key, by_name, MAX_CANDIDATES // 2),
+            (Lead.name_key, by_name, NAME_CANDIDATES),
+            (Lead.sound_key, by_sound, MAX_CANDIDATES // 2 - NAME_CANDIDATES),
         )
         if wanted
     ]

@@ -4,6 +4,7 @@
   googlemail.com is gmail.com; other large providers ignore +tags);
 - `name_words`, `given_name_root` (nicknames: Bob → robert, Sepp → josef) and `phonetic`
   (Kölner Phonetik: Müller, Mueller and Muller give one code; Meier, Maier, Meyer another);
+  `sound_key`, the stored key of both (Bob Müller = Robert Mueller);
 - `company_key` (legal form dropped), `phone_tail`.
 
 Folding (lower case, ü → ue, ß → ss, accents dropped) is `leads.rules.fold`, the one used for
@@ -155,6 +156,17 @@ def given_initial(value: str | None) -> str | None:
     """The initial of a given name's full form: Bob and Robert both give "r"."""
     root = given_name_root(value)
     return root[:1] if root else None
+
+
+@lru_cache(maxsize=65_536)
+def sound_key(first: str | None, last: str | None) -> str | None:
+    """What intake finds a person's namesakes by when the exact name differs: the initial of
+    the given name's full form and the surname's sound, so Bob Müller, Robert Mueller and
+    Roberta Muller share "r 657". None without both names."""
+    initial, sound = given_initial(first), phonetic(last)
+    if not initial or not sound:
+        return None
+    return f"{initial} {sound}"[:64]
 
 
 def phone_tail(digits: str) -> str | None:

@@ -26,7 +26,7 @@ from typing import Any
 GROUPS: dict[str, tuple[str, ...]] = {
     "email": ("email", "email_key", "email_status", "domain"),
     "phone": ("phone", "phone_key", "phone_status"),
-    "name": ("first_name", "last_name", "name_key"),
+    "name": ("first_name", "last_name", "name_key", "sound_key"),
     "company": ("company", "company_key"),
     "job_title": ("job_title", "seniority", "job_function"),
     "country": ("country",),

@@ -91,6 +91,8 @@ class Lead(Base):
     email_key: Mapped[str | None] = mapped_column(String(320), index=True)
     phone_key: Mapped[str | None] = mapped_column(String(32), index=True)
     name_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    # given-name initial (of its full form) and surname sound: identity.rules.sound_key
+    sound_key: Mapped[str | None] = mapped_column(String(64), index=True)
     company_key: Mapped[str | None] = mapped_column(String(200))
     domain: Mapped[str | None] = mapped_column(String(253))
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -28,6 +28,7 @@ EDITABLE_FIELDS = frozenset(
         "first_name",
         "last_name",
         "name_key",
+        "sound_key",
         "phone",
         "phone_key",
         "company",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from leadwerk.capture import service as capture
 from leadwerk.capture.types import Intake
 from leadwerk.identity import duplicates
+from leadwerk.identity import intake as matching
 from leadwerk.identity.models import DuplicatePair, EmailAlias, LeadMerge
 from leadwerk.identity.types import MergeReason, PairStatus
 from leadwerk.leads.models import Lead, Touchpoint
@@ -115,3 +116,47 @@ def test_the_same_address_still_decides_first(db: Database) -> None:
     person = _known_person(db)
     created, lead = _again(db, person, person.email or "")
     assert (created, lead.id) == (False, person.id)
+
+
+def test_a_nickname_and_another_spelling_still_find_the_person(db: Database) -> None:
+    load_planted(db)
+    duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, 0.99, auto_merge=False))
+    with db.transaction() as session:
+        robert = capture.run_intake(
+            session,
+            Intake(
+                email="r.mueller@zwingli-werkzeugbau.de",
+                first_name="Robert",
+                last_name="Müller",
+                company="Zwingli Werkzeugbau GmbH",
+                country="DE",
+            ),
+            actor="test",
+        )[1]
+        robert_id, robert_key = robert.id, robert.email_key
+        assert robert.sound_key == "r 657"
+    with db.transaction() as session:
+        match = matching.find_match(
+            session,
+            {
+                "first_name": "Bob",
+                "last_name": "Muller",
+                "email": "bob@privat.example",
+                "phone": None,
+                "company": "Zwingli Werkzeugbau",
+                "country": "DE",
+            },
+            email_key="bob@privat.example",
+            phone_key=None,
+            name_key="bob muller",
+            sound_key="r 657",
+        )
+    assert match is not None
+    assert match.lead_id == robert_id
+    assert robert_key != "bob@privat.example"
+    levels = {e["kind"]: e["level"] for e in match.evidence}
+    assert (levels["first_name"], levels["last_name"], levels["company"]) == (
+        "same name (short form)",
+        "same sound",
+        "exact",
+    )

@@ -110,3 +110,20 @@ def test_phone_tail(digits: str, tail: str | None) -> None:
 )
 def test_company_key(company: str | None, key: str | None) -> None:
     assert rules.company_key(company) == key
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "key"),
+    [
+        ("Bob", "Müller", "r 657"),
+        ("Robert", "Mueller", "r 657"),
+        ("roberta", "MULLER", "r 657"),
+        ("Sepp", "Meier", "j 67"),
+        ("Josef", "Meyer", "j 67"),
+        ("Anna", None, None),
+        (None, "Müller", None),
+        ("", "", None),
+    ],
+)
+def test_sound_key(first: str | None, last: str | None, key: str | None) -> None:
+    assert rules.sound_key(first, last) == key

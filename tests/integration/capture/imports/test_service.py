@@ -14,6 +14,8 @@ from leadwerk.capture.imports.models import Import, ImportRow
 from leadwerk.capture.imports.types import ImportCounts, ImportStatus, LawfulBasis
 from leadwerk.delivery.models import OutboxMessage
 from leadwerk.errors import ValidationFailed
+from leadwerk.identity import merging
+from leadwerk.identity.types import MergeReason
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import Channel, TouchpointType
 from leadwerk.storage.engine import Database
@@ -481,3 +483,52 @@ def test_lookups_are_sliced_where_sqlite_binds_few_values(
     leads = {lead.email_key: lead for lead in _leads(db, "slice.example")}
     assert len(leads) == 10
     assert leads["p2@slice.example"].search_text == "alt2 neu2 p2@slice.example"
+
+
+def test_an_old_address_of_a_merged_lead_updates_that_lead(db: Database, tmp_path: Path) -> None:
+    """A row with the address a merge left as an alias belongs to the surviving lead, which
+    keeps its own address (as at intake); the touchpoint remembers the address it came with."""
+    with db.transaction() as session:
+        keep = make_lead(session, email="anna@firma.example", first_name="Anna")
+        other = make_lead(session, email="a.mueller@privat.example")
+        merging.merge_leads(
+            session,
+            survivor_id=keep.id,
+            merged_id=other.id,
+            actor="test",
+            reason=MergeReason.MANUAL,
+        )
+        keep_id = keep.id
+        # the newer address won the merge; the older one is the alias
+        assert (keep.email, other.email) == ("a.mueller@privat.example", "a.mueller@privat.example")
+    path = write_csv(
+        tmp_path / "alias.csv",
+        [
+            "E-Mail;Vorname;Nachname;Firma",
+            "A.Mueller@privat.example;Anna;Müller;Müller Bau",
+            "anna@firma.example;Anna;Müller;Müller Bau GmbH",
+            "neu@firma.example;Neu;Kunde;",
+        ],
+    )
+    summary = _run(db, path)
+    assert (summary.counts.created, summary.counts.updated) == (1, 2)
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Lead)) == 2
+        lead = session.get(Lead, keep_id)
+        assert lead is not None
+        # the alias row came last, yet the lead's own address (as typed in the file) stays
+        assert (lead.email, lead.email_key, lead.last_name, lead.company) == (
+            "A.Mueller@privat.example",
+            "a.mueller@privat.example",
+            "Müller",
+            "Müller Bau GmbH",
+        )
+        keys = sorted(
+            k or ""
+            for k in session.scalars(
+                select(Touchpoint.email_key).where(
+                    Touchpoint.lead_id == keep_id, Touchpoint.type == TouchpointType.IMPORT
+                )
+            )
+        )
+        assert keys == ["a.mueller@privat.example", "anna@firma.example"]
