@@ -7,8 +7,8 @@ What it does, on a scratch database (a SQLite file or a fresh PostgreSQL databas
    (untimed), then VACUUM ANALYZE on PostgreSQL;
 2. prepares `--intakes` normalised intakes: half are existing people again (their name and
    phone, another address), half new people from the demo generator with another seed;
-3. times, for each intake in turn, the match step (latest model, candidates by email key,
-   phone or name key, scoring) and, as the baseline, the lookup of the oldest lead with the
+3. times, for each intake in turn, the match step (latest model, candidates by email key or
+   alias, phone, name key or sound key, scoring) and, as the baseline, the lookup of the oldest lead with the
    intake's email key, each in its own read transaction on one connection;
 4. prints one JSON object: p50/p95/p99 of both, and what the matcher decided.
 
@@ -110,7 +110,10 @@ def run(kind: str, leads: int, count: int) -> dict[str, Any]:
             progress(f"{kind}: loading {leads:,} demo leads")
             load_demo(db, leads=leads, seed=1, today=TODAY)
             progress(f"{kind}: duplicate search (stores the model)")
-            search = duplicates.find_duplicates(db, threshold=0.8, merge_threshold=0.99)
+            # review only: the demo leads stay as loaded, so runs compare with earlier ones
+            search = duplicates.find_duplicates(
+                db, duplicates.SearchPolicy(0.8, 0.99, auto_merge=False)
+            )
             settle(db, kind)
             prepared = intakes(db, count, seed=7)
             progress(f"{kind}: timing {len(prepared):,} intakes")
@@ -127,6 +130,7 @@ def run(kind: str, leads: int, count: int) -> dict[str, Any]:
                         email_key=clean.email_key,
                         phone_key=clean.phone,
                         name_key=clean.name_key,
+                        sound_key=clean.sound_key,
                     )
                     matched.append(time.perf_counter() - started)
                 with db.read() as session:

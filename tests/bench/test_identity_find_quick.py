@@ -1,4 +1,5 @@
-"""`bench/identity_find.py --quick` searches 5,000 demo leads and prints the JSON."""
+"""`bench/identity_find.py --quick` searches 5,000 demo leads with 100 planted duplicates,
+merges the sure pairs, and prints the JSON."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from tests.bench.quick import run_quick
 
 
 @pytest.mark.slow
-def test_quick_run_searches_the_demo_leads_and_measures_the_read() -> None:
+def test_quick_run_merges_the_planted_duplicates_and_measures_the_read() -> None:
     result = run_quick("identity_find.py")
     assert (result["benchmark"], result["database"], result["quick"]) == (
         "identity_find",
         "sqlite",
         True,
     )
-    assert result["leads"] == result["baseline"]["leads"] == 5000
-    # the demo's people are all different: a search that offers pairs here is wrong
-    assert result["pairs"] == 0
-    assert result["seconds"] > 0
+    assert result["leads"] == result["baseline"]["leads"] == 5100
+    assert result["planted"] == 100
+    # nearly every planted duplicate is merged into its original, few others are
+    assert result["planted_merged"] >= 90
+    assert result["false_merges"] <= 2
+    assert result["merged"] == result["planted_merged"] + result["false_merges"]
+    assert result["seconds"] > result["steps"]["merge"] > 0

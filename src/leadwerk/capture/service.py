@@ -148,7 +148,7 @@ def run_intake(
             reason=MergeReason.INTAKE,
             priority=match.source_priority,
             probability=match.probability,
-            evidence=[{**e, "left": e["right"], "right": e["left"]} for e in match.evidence],
+            evidence=matching.swapped(match.evidence),
         )
         survivor = session.get(Lead, match.lead_id)
         if survivor is None:  # pragma: no cover - locked by the merge

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import bindparam, select, text, union_all
 from sqlalchemy.orm import Session
 
 from leadwerk.identity.comparisons import COMPARISONS, Column, FieldKind, compare
@@ -168,51 +168,162 @@ def _candidates(by_email: bool, by_phone: bool, by_name: bool, by_sound: bool) -
     return union_all(*(select(part) for part in lookups))
 
 
-def _best(
-    active: ActiveModel, values: Mapping[str, str | None], rows: Sequence[Any]
-) -> IntakeMatch | None:
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    columns: list[tuple[int, Column]]  # (the field's position in the model, its column)
+    levels: dict[int, npt.NDArray[np.uint8]]
+    chances: npt.NDArray[np.float64]
+
+
+def _score(
+    active: ActiveModel,
+    records: Sequence[Mapping[str, str | None]],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+) -> _Scores:
+    """The match probability of each pair (`left[k]`, `right[k]`) of `records`."""
     kinds = {f.kind: n for n, f in enumerate(active.model.fields)}
-    columns: list[tuple[int, Column]] = []
-    for name, kind in LEAD_FIELDS.items():
-        if kind in kinds:
-            raw = [values.get(name), *(getattr(row, name) for row in rows)]
-            columns.append((kinds[kind], Column.build(COMPARISONS[kind], raw)))
-    left = np.zeros(len(rows), dtype=np.int64)
-    right = np.arange(1, len(rows) + 1, dtype=np.int64)
-    weights = np.full(len(rows), active.model.prior_weight)
+    columns = [
+        (kinds[kind], Column.build(COMPARISONS[kind], [r.get(name) for r in records]))
+        for name, kind in LEAD_FIELDS.items()
+        if kind in kinds
+    ]
+    weights = np.full(len(left), active.model.prior_weight)
     levels: dict[int, npt.NDArray[np.uint8]] = {}
     for position, column in columns:
         levels[position] = compare(column, left, right)
         weights += active.weights[active.model.fields[position].kind][levels[position]]
-    chances = probability(weights)
-    best = int(np.argmax(chances))
-    if chances[best] < active.review_threshold:
-        return None
+    return _Scores(columns, levels, probability(weights))
+
+
+def _match(
+    active: ActiveModel, scores: _Scores, pair: int, records: tuple[int, int], lead_id: int
+) -> IntakeMatch:
     evidence = []
-    for position, column in columns:
+    for position, column in scores.columns:
         parameters = active.model.fields[position]
-        level = int(levels[position][best])
+        level = int(scores.levels[position][pair])
         weight = float(active.weights[parameters.kind][level])
-        evidence.append(Evidence.of(parameters, column, level, (0, best + 1), weight).to_dict())
+        evidence.append(Evidence.of(parameters, column, level, records, weight).to_dict())
+    chance = float(scores.chances[pair])
     return IntakeMatch(
-        lead_id=rows[best].id,
-        probability=float(chances[best]),
-        merge=bool(chances[best] >= active.merge_threshold),
+        lead_id=lead_id,
+        probability=chance,
+        merge=chance >= active.merge_threshold,
         model_id=active.id,
         evidence=evidence,
         source_priority=active.source_priority,
     )
 
 
+def _best(
+    active: ActiveModel, values: Mapping[str, str | None], rows: Sequence[Any]
+) -> IntakeMatch | None:
+    records = [values, *({name: getattr(row, name) for name in LEAD_FIELDS} for row in rows)]
+    left = np.zeros(len(rows), dtype=np.int64)
+    right = np.arange(1, len(rows) + 1, dtype=np.int64)
+    scores = _score(active, records, left, right)
+    best = int(np.argmax(scores.chances))
+    if scores.chances[best] < active.review_threshold:
+        return None
+    return _match(active, scores, best, (0, best + 1), rows[best].id)
+
+
+# --- many intakes at once (an import batch) ----------------------------------------------
+
+# The lookups of `find_matches`: (the lead column, the position of its key in a row's keys,
+# how many leads per key), as `_candidates` does for one intake.
+_BULK_LOOKUPS = (
+    ("phone_key", 0, MAX_CANDIDATES // 2),
+    ("name_key", 1, NAME_CANDIDATES),
+    ("sound_key", 2, MAX_CANDIDATES // 2 - NAME_CANDIDATES),
+)
+_COMPARED = ", ".join(LEAD_FIELDS)
+_SQLITE_KEYS = 10_000  # values per statement (some SQLite builds bind at most 32,766)
+
+
+def _lookup(session: Session, column: str, keys: list[str], limit: int) -> list[Any]:
+    """(key, id, compared fields) of the newest `limit` leads of each key: on PostgreSQL one
+    index lookup per key whatever the statistics say (as the import's address lookup)."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text(
+            f"SELECT k.k AS key, l.* FROM unnest(CAST(:keys AS text[])) AS k(k) "  # noqa: S608
+            f"CROSS JOIN LATERAL (SELECT id, {_COMPARED} FROM leads "
+            f"WHERE {column} = k.k ORDER BY id DESC LIMIT {limit}) AS l"
+        )
+        return list(session.execute(statement, {"keys": keys}))
+    statement = text(
+        f"SELECT key, id, {_COMPARED} FROM (SELECT {column} AS key, id, {_COMPARED}, "  # noqa: S608
+        f"row_number() OVER (PARTITION BY {column} ORDER BY id DESC) AS n FROM leads "
+        f"WHERE {column} IN :keys) WHERE n <= {limit}"
+    ).bindparams(bindparam("keys", expanding=True))
+    return [
+        row
+        for start in range(0, len(keys), _SQLITE_KEYS)
+        for row in session.execute(statement, {"keys": keys[start : start + _SQLITE_KEYS]})
+    ]
+
+
+def find_matches(
+    session: Session,
+    incoming: Sequence[Mapping[str, str | None]],
+    keys: Sequence[tuple[str | None, str | None, str | None]],
+) -> list[IntakeMatch | None]:
+    """`find_match` for many intakes whose addresses no lead has (an import batch's new
+    rows): `incoming[i]` holds the compared fields (`LEAD_FIELDS`), `keys[i]` its phone,
+    name and sound key. Candidates come from one lookup per kind of key for the whole batch,
+    and every candidate pair is scored in one pass."""
+    active = active_model(session) if incoming else None
+    if active is None:
+        return [None] * len(incoming)
+    wanted: list[dict[str, list[int]]] = [{} for _ in _BULK_LOOKUPS]
+    for n, row_keys in enumerate(keys):
+        for (_, at, _), by_key in zip(_BULK_LOOKUPS, wanted, strict=True):
+            key = row_keys[at]
+            if key is not None:
+                by_key.setdefault(key, []).append(n)
+    candidates: list[set[int]] = [set() for _ in incoming]
+    leads: dict[int, Mapping[str, str | None]] = {}
+    for (column, _, limit), by_key in zip(_BULK_LOOKUPS, wanted, strict=True):
+        if not by_key:
+            continue
+        for row in _lookup(session, column, list(by_key), limit):
+            leads.setdefault(row.id, {name: getattr(row, name) for name in LEAD_FIELDS})
+            for n in by_key[row.key]:
+                candidates[n].add(row.id)
+    if not leads:
+        return [None] * len(incoming)
+    lead_ids = list(leads)
+    position = {lead_id: len(incoming) + k for k, lead_id in enumerate(lead_ids)}
+    pairs = [(n, position[c]) for n, found in enumerate(candidates) for c in sorted(found)]
+    left = np.array([p[0] for p in pairs], dtype=np.int64)
+    right = np.array([p[1] for p in pairs], dtype=np.int64)
+    scores = _score(active, [*incoming, *(leads[i] for i in lead_ids)], left, right)
+    # the best pair of each incoming row: pairs are grouped by row; sort each group by chance
+    order = np.lexsort((-scores.chances, left))
+    first = order[np.r_[True, left[order][1:] != left[order][:-1]]]
+    matches: list[IntakeMatch | None] = [None] * len(incoming)
+    for pair in first.tolist():
+        if scores.chances[pair] >= active.review_threshold:
+            n, record = int(left[pair]), int(right[pair])
+            matches[n] = _match(active, scores, pair, (n, record), lead_ids[record - len(incoming)])
+    return matches
+
+
+def swapped(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A match's evidence with the sides swapped: the lead it matched (the older) on the
+    left, as in every pair and merge."""
+    return [{**e, "left": e["right"], "right": e["left"]} for e in evidence]
+
+
 def offer_for_review(session: Session, match: IntakeMatch, new_lead_id: int) -> None:
-    """The new lead and the lead it resembles as an open pair (the older lead on the left, so
-    each field's values swap sides)."""
+    """The new lead and the lead it resembles as an open pair (the older lead on the left)."""
     session.add(
         DuplicatePair(
             left_lead_id=match.lead_id,
             right_lead_id=new_lead_id,
             probability=match.probability,
-            evidence=[{**e, "left": e["right"], "right": e["left"]} for e in match.evidence],
+            evidence=swapped(match.evidence),
             model_id=match.model_id,
             status=PairStatus.OPEN,
         )

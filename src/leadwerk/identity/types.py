@@ -27,6 +27,7 @@ class MergeReason(StrEnum):
     REVIEW = "review"  # a person decided a pair of the review queue
     SEARCH = "search"  # the duplicate search, at or above the merge threshold
     INTAKE = "intake"  # an intake matched a lead at or above the merge threshold
+    IMPORT = "import"  # an imported row did
 
     @property
     def label(self) -> str:
@@ -35,6 +36,7 @@ class MergeReason(StrEnum):
             "review": "Merged from the review queue",
             "search": "Merged by the duplicate search",
             "intake": "Merged at intake",
+            "import": "Merged at import",
         }[self.value]
 
 

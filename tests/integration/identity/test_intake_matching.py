@@ -4,9 +4,13 @@ matches."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from leadwerk.capture import service as capture
+from leadwerk.capture.imports import service as imports
+from leadwerk.capture.imports.types import LawfulBasis
 from leadwerk.capture.types import Intake
 from leadwerk.identity import duplicates
 from leadwerk.identity import intake as matching
@@ -160,3 +164,38 @@ def test_a_nickname_and_another_spelling_still_find_the_person(db: Database) -> 
         "same sound",
         "exact",
     )
+
+
+def test_an_import_row_of_a_known_person_from_another_address_is_merged(
+    db: Database, tmp_path: Path
+) -> None:
+    load_planted(db)
+    duplicates.find_duplicates(db, duplicates.SearchPolicy(0.8, 0.99, auto_merge=False))
+    person = _known_person(db)
+    path = tmp_path / "messe.csv"
+    path.write_text(
+        "E-Mail;Vorname;Nachname;Telefon;Firma;Land\n"
+        f"someone.else@gmail.com;{person.first_name};{person.last_name};{person.phone};"
+        f"{person.company};{person.country}\n"
+        "brand.new@example.org;Zacharias;Quendelbaum;;Nirgendwo AG;DE\n",
+        encoding="utf-8",
+    )
+    plan = imports.plan_import(path)
+    options = imports.ImportOptions(LawfulBasis.CONSENT, "badge scans")
+    summary = imports.run_import(db, plan, options, actor="test")
+    assert (summary.counts.created, summary.counts.updated) == (1, 1)
+    with db.read() as session:
+        merge = session.scalars(select(LeadMerge)).one()
+        assert (merge.survivor_id, merge.reason, merge.merged_by) == (
+            person.id,
+            MergeReason.IMPORT,
+            f"import:{summary.import_id}",
+        )
+        assert merge.merged_before["email"] == "someone.else@gmail.com"
+        assert session.get(Lead, merge.merged_id) is None
+        touch = session.scalars(
+            select(Touchpoint).where(Touchpoint.lead_id == person.id).order_by(Touchpoint.id.desc())
+        ).first()
+        assert touch is not None
+        assert touch.email_key == "someoneelse@gmail.com"
+        assert session.scalars(select(Lead.id).where(Lead.last_name == "Quendelbaum")).one()

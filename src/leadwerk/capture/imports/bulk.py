@@ -39,8 +39,11 @@ from sqlalchemy.orm import Session
 from leadwerk.capture.imports.types import ImportCounts
 from leadwerk.capture.service import merge_into, merge_sql
 from leadwerk.capture.types import NormalisedLead
+from leadwerk.identity import intake as matching
+from leadwerk.identity import merging
 from leadwerk.identity import service as identity
 from leadwerk.identity.models import EmailAlias
+from leadwerk.identity.types import MergeReason
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
@@ -76,6 +79,11 @@ _SEARCH_PARTS = ("first_name", "last_name", "email", "company")
 _search_parts = operator.attrgetter(*_SEARCH_PARTS)
 _SEARCH_POSITIONS = tuple(GROUP_VALUES.index(p) for p in _SEARCH_PARTS)
 _SEARCH_TEXT_POSITION = GROUP_VALUES.index("search_text")
+_COMPARED = tuple(matching.LEAD_FIELDS)
+_compared = operator.itemgetter(*(GROUP_VALUES.index(name) for name in _COMPARED))
+_match_keys = operator.itemgetter(
+    *(GROUP_VALUES.index(k) for k in ("phone_key", "name_key", "sound_key"))
+)
 _EMAIL_POSITIONS = tuple(
     GROUP_VALUES.index(name) for name in ("email", "email_key", "email_status", "domain")
 )
@@ -369,9 +377,14 @@ def write_batch(
     *,
     now: datetime,
     seen_keys: set[str],
+    actor: str,
 ) -> ImportCounts:
     """Write a staged batch; `seen_keys` (this import's addresses so far) turns a group whose
-    address came in an earlier batch into `merged` rather than `updated`."""
+    address came in an earlier batch into `merged` rather than `updated`.
+
+    A new address is matched as at intake (`identity.intake.find_matches`, once a duplicate
+    search has stored a model): its new lead is merged into the lead it matches at the merge
+    threshold (an undoable merge, counted as updated), or offered for review with it."""
     if not batch.groups:
         return ImportCounts()
     dialect = session.get_bind().dialect
@@ -416,6 +429,11 @@ def write_batch(
     ):
         _update_leads(session, rows, now)
     new = [n for n, lead_id in enumerate(lead_ids) if lead_id is None]
+    matches = matching.find_matches(
+        session,
+        [dict(zip(_COMPARED, _compared(groups[n]), strict=True)) for n in new],
+        [_match_keys(groups[n]) for n in new],
+    )
     for n, lead_id in zip(new, _reserve_ids(session, len(new)), strict=True):
         lead_ids[n] = lead_id
     lead_constants = _constants(
@@ -448,9 +466,32 @@ def write_batch(
             for row in batch.rows
         ),
     )
+    joined = 0
+    for n, match in zip(new, matches, strict=True):
+        new_id = lead_ids[n]
+        if match is None or new_id is None:
+            continue
+        if match.merge:
+            merging.merge_leads(
+                session,
+                survivor_id=match.lead_id,
+                merged_id=new_id,
+                actor=actor,
+                reason=MergeReason.IMPORT,
+                priority=match.source_priority,
+                probability=match.probability,
+                evidence=matching.swapped(match.evidence),
+            )
+            joined += 1
+        else:
+            matching.offer_for_review(session, match, new_id)
     if dialect.name == "postgresql":
         for setting in _BATCH_SETTINGS:
             session.execute(text(f"RESET {setting}"))
     return ImportCounts(
-        rows=len(batch.rows), created=len(new), updated=updated, merged=merged, rejected=0
+        rows=len(batch.rows),
+        created=len(new) - joined,
+        updated=updated + joined,
+        merged=merged,
+        rejected=0,
     )

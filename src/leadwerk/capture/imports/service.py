@@ -338,7 +338,9 @@ def _commit(
     """One batch in one transaction, with the import's progress: all of it or nothing."""
     with db.transaction() as session:
         bulk.commit_without_flush_wait(session)
-        written = bulk.write_batch(session, chunk.staged, now=utcnow(), seen_keys=seen_keys)
+        written = bulk.write_batch(
+            session, chunk.staged, now=utcnow(), seen_keys=seen_keys, actor=f"import:{import_id}"
+        )
         if chunk.rejected:
             session.execute(
                 insert(ImportRow),
