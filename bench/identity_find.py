@@ -4,9 +4,9 @@ merging the sure pairs, against reading the leads.
 What it does, on a scratch database (a SQLite file or a fresh PostgreSQL database):
 
 1. migrates it, loads `--leads` demo leads (`leadwerk.demo`) and plants `--planted`
-   duplicates through the intake pipeline: an existing person again under another address,
-   a third with a typo in the surname, a third under a short form of the given name (Bob for
-   Robert) where the name has one, half of them with the phone; then VACUUM ANALYZE on
+   duplicates through the intake pipeline (`leadwerk.demo.duplicates.plant_leads`: an
+   existing person again under another address, a third with a typo in the surname, a third
+   under a short form of the given name, half of them with the phone); then VACUUM ANALYZE on
    PostgreSQL (all untimed);
 2. times the duplicate search end to end, as the command runs it: reading the compared fields
    of every lead, linking them (blocking, comparisons, EM, scores), storing the model and the
@@ -29,7 +29,6 @@ Benchmarks are not tests: nothing is asserted here.
 from __future__ import annotations
 
 import argparse
-import random
 import time
 from datetime import date
 from typing import Any
@@ -38,23 +37,16 @@ from sqlalchemy import select
 
 from _common import emit, machine, postgres_version, progress, scratch_database
 from leadwerk import schema
-from leadwerk.capture import service as capture
-from leadwerk.capture.types import Intake
+from leadwerk.demo.duplicates import plant_leads
 from leadwerk.demo.loader import load_demo
 from leadwerk.identity import duplicates
 from leadwerk.identity.models import DuplicatePair, LeadMerge
-from leadwerk.identity.nicknames import NICKNAMES
 from leadwerk.identity.types import PairStatus
-from leadwerk.leads.models import Lead
 from leadwerk.storage.engine import Database
 
 QUICK = (5000, 100)
 THRESHOLD = 0.8
 MERGE_THRESHOLD = 0.99
-# full name → a short form of it (the table maps short forms to full ones)
-_SHORT_FORMS: dict[str, str] = {}
-for _short, _full in NICKNAMES.items():
-    _SHORT_FORMS.setdefault(_full, _short)
 
 
 def settle(db: Database, kind: str) -> None:
@@ -63,57 +55,6 @@ def settle(db: Database, kind: str) -> None:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "VACUUM (ANALYZE)"
             )
-
-
-def _typo(rng: random.Random, word: str) -> str:
-    """One letter swapped with its neighbour (Müller → Mülelr), or doubled if too short."""
-    if len(word) < 4:
-        return word + word[-1]
-    at = rng.randrange(1, len(word) - 2)
-    return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
-
-
-def plant(db: Database, count: int, seed: int) -> dict[int, int]:
-    """`count` existing people again under new addresses: new lead id → original lead id."""
-    rng = random.Random(seed)
-    with db.read() as session:
-        people = session.execute(
-            select(
-                Lead.id,
-                Lead.first_name,
-                Lead.last_name,
-                Lead.phone,
-                Lead.company,
-                Lead.job_title,
-                Lead.country,
-            ).where(Lead.first_name.is_not(None), Lead.last_name.is_not(None))
-        ).all()
-    chosen = rng.sample(people, min(count, len(people)))
-    planted: dict[int, int] = {}
-    for start in range(0, len(chosen), 500):
-        with db.transaction() as session:
-            for n, person in enumerate(chosen[start : start + 500], start):
-                first, last = person.first_name, person.last_name
-                variant = n % 3
-                if variant == 1:
-                    last = _typo(rng, last)
-                elif variant == 2:
-                    first = _SHORT_FORMS.get(first.lower(), first.lower()).capitalize()
-                result, _ = capture.run_intake(
-                    session,
-                    Intake(
-                        email=f"{first.lower()}.{n}@planted.example",
-                        first_name=first,
-                        last_name=last,
-                        phone=person.phone if n % 2 == 0 else None,
-                        company=person.company,
-                        job_title=person.job_title,
-                        country=person.country,
-                    ),
-                    actor="bench",
-                )
-                planted[result.lead_id] = person.id
-    return planted
 
 
 def outcome(db: Database, planted: dict[int, int]) -> dict[str, int]:
@@ -143,7 +84,7 @@ def run(kind: str, leads: int, count: int) -> dict[str, Any]:
             progress(f"{kind}: loading {leads:,} demo leads")
             load_demo(db, leads=leads, seed=1, today=date(2025, 6, 1))
             progress(f"{kind}: planting {count:,} duplicates")
-            planted = plant(db, count, seed=2)
+            planted = plant_leads(db, count, seed=2)
             settle(db, kind)
             progress(f"{kind}: baseline (reading every lead)")
             started = time.perf_counter()

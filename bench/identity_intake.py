@@ -8,8 +8,9 @@ What it does, on a scratch database (a SQLite file or a fresh PostgreSQL databas
 2. prepares `--intakes` normalised intakes: half are existing people again (their name and
    phone, another address), half new people from the demo generator with another seed;
 3. times, for each intake in turn, the match step (latest model, candidates by email key or
-   alias, phone, name key or sound key, scoring) and, as the baseline, the lookup of the oldest lead with the
-   intake's email key, each in its own read transaction on one connection;
+   alias, phone, name key or sound key, scoring) and, as the baseline, the lookup of the
+   oldest lead with the intake's email key, each in its own read transaction on one
+   connection;
 4. prints one JSON object: p50/p95/p99 of both, and what the matcher decided.
 
     .venv/bin/python bench/identity_intake.py --database postgresql --leads 1000000

@@ -10,6 +10,7 @@ from leadwerk.app import create_app
 from leadwerk.cli.common import console, domain_errors, fail, load_settings
 from leadwerk.errors import DatabaseBehindHead
 from leadwerk.observability import configure_logging
+from leadwerk.settings import Settings
 from leadwerk.storage.engine import Database
 
 DEMO_ADMIN_EMAIL = "admin@demo.leadwerk.test"
@@ -42,7 +43,7 @@ def serve(
                 db.dispose()
                 fail(exc.message)
     if demo:
-        _prepare_demo(db, demo_leads)
+        _prepare_demo(db, settings, demo_leads)
     configure_logging(settings.log_level, settings.log_format.value)
     app = create_app(settings, db=db, embedded_worker=not no_worker)
     console.print(f"Leadwerk is running: open {settings.public_url}/ in your browser.")
@@ -64,8 +65,10 @@ def serve(
         db.dispose()
 
 
-def _prepare_demo(db: Database, leads: int) -> None:
+def _prepare_demo(db: Database, settings: Settings, leads: int) -> None:
+    from leadwerk.demo.duplicates import plant_leads
     from leadwerk.demo.loader import ensure_demo_admin, has_leads, load_demo
+    from leadwerk.identity import duplicates
 
     with domain_errors():
         ensure_demo_admin(db, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
@@ -73,3 +76,14 @@ def _prepare_demo(db: Database, leads: int) -> None:
             console.print(f"Creating {leads} demo leads …")
             # Staff share the demo password, so one can log in as a sales rep and see that view.
             load_demo(db, leads=leads, seed=1, staff_password=DEMO_ADMIN_PASSWORD)
+            # some people twice, and a search that offers them all for review (merging none),
+            # so the Duplicates queue has something to decide
+            plant_leads(db, leads // 100, seed=2)
+            policy = duplicates.SearchPolicy(
+                settings.identity_review_threshold,
+                settings.identity_merge_threshold,
+                tuple(settings.identity_source_priority),
+                auto_merge=False,
+            )
+            search_id = duplicates.start_search(db, actor="demo", auto_merge=False)
+            duplicates.run_search(db, search_id, policy)

@@ -1,5 +1,7 @@
-"""Lists of people with planted duplicates: the data the dedupe tests and the identity
-benchmarks measure against (which pairs are true is known because they were planted)."""
+"""Planted duplicates: lists of people with some of them twice (the data the dedupe tests and
+the identity benchmarks measure against: which pairs are true is known because they were
+planted), and known people again in a database of leads (the demo's review queue, the
+duplicate search benchmark)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+
+from leadwerk.capture import service as capture
+from leadwerk.capture.types import Intake
 from leadwerk.demo.generator import DemoGenerator, DemoSpec
 from leadwerk.identity.comparisons import FieldKind
+from leadwerk.identity.nicknames import NICKNAMES
+from leadwerk.leads.models import Lead
+from leadwerk.storage.engine import Database
 
 HEADER = ("Kundennummer", "Vorname", "Nachname", "E-Mail", "Telefon", "Firma", "Land")
 # What each column is compared as (the id column is not compared).
@@ -105,3 +114,55 @@ def write_list(path: Path, planted: PlantedList, delimiter: str = ";") -> Path:
         writer.writerow(HEADER)
         writer.writerows(planted.rows)
     return path
+
+
+# full name → a short form of it (the table maps short forms to full ones)
+_SHORT_FORMS: dict[str, str] = {}
+for _short, _full in NICKNAMES.items():
+    _SHORT_FORMS.setdefault(_full, _short)
+
+
+def plant_leads(db: Database, count: int, seed: int) -> dict[int, int]:
+    """`count` people of the database again, through the intake pipeline, under a new address:
+    a third with a typo in the surname, a third under a short form of the given name (Bob for
+    Robert) where it has one, half with the phone. Returns new lead id → original lead id."""
+    rng = random.Random(seed)
+    with db.read() as session:
+        people = session.execute(
+            select(
+                Lead.id,
+                Lead.first_name,
+                Lead.last_name,
+                Lead.phone,
+                Lead.company,
+                Lead.job_title,
+                Lead.country,
+            )
+            .where(Lead.first_name.is_not(None), Lead.last_name.is_not(None))
+            .order_by(Lead.id)
+        ).all()
+    chosen = rng.sample(people, min(count, len(people)))
+    planted: dict[int, int] = {}
+    for start in range(0, len(chosen), 500):
+        with db.transaction() as session:
+            for n, person in enumerate(chosen[start : start + 500], start):
+                first, last = person.first_name, person.last_name
+                if n % 3 == 1:
+                    last = _typo(last, rng)
+                elif n % 3 == 2:
+                    first = _SHORT_FORMS.get(first.lower(), first.lower()).capitalize()
+                result, _ = capture.run_intake(
+                    session,
+                    Intake(
+                        email=f"{first.lower()}.{n}@planted.example",
+                        first_name=first,
+                        last_name=last,
+                        phone=person.phone if n % 2 == 0 else None,
+                        company=person.company,
+                        job_title=person.job_title,
+                        country=person.country,
+                    ),
+                    actor="demo",
+                )
+                planted[result.lead_id] = person.id
+    return planted

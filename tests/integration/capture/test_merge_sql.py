@@ -104,7 +104,9 @@ def test_the_bulk_update_merges_as_the_intake_pipeline_does(db: Database) -> Non
         incoming.setdefault(email, []).append(clean)
         accepted.append(bulk.AcceptedRow(number + 2, clean, rng.random() < 0.5))
     with db.transaction() as session:
-        counts = bulk.write_batch(session, bulk.stage(accepted, 1), now=NOW, seen_keys=set(), actor="test")
+        counts = bulk.write_batch(
+            session, bulk.stage(accepted, 1), now=NOW, seen_keys=set(), actor="test"
+        )
     assert (counts.rows, counts.created) == (300, 0)
     assert (counts.updated, counts.merged) == (len(incoming), 300 - len(incoming))
     with db.read() as session:
