@@ -371,7 +371,6 @@ def undo_merge(session: Session, merge_id: int, *, actor: str) -> LeadMerge:
         tp.lead_id = record.merged_id
         last = restored.last_activity_at
         restored.last_activity_at = tp.occurred_at if last is None else max(last, tp.occurred_at)
-    session.execute(delete(EmailAlias).where(EmailAlias.merge_id == merge_id))
 
     current = {name: _json(getattr(survivor, name)) for name in after}
     for name, value in survivorship.to_restore(before, after, current).items():
@@ -385,6 +384,19 @@ def undo_merge(session: Session, merge_id: int, *, actor: str) -> LeadMerge:
     survivor.updated_at = now
     leads.refresh_search_text(survivor)
     session.flush()
+    # the merge's aliases go, but the survivor's own old address keeps leading to it if the
+    # survivor did not get it back (its address was changed since the merge)
+    own = before.get("email_key")
+    keep = own if own and own != survivor.email_key else None
+    session.execute(
+        delete(EmailAlias).where(EmailAlias.merge_id == merge_id, EmailAlias.email_key != keep)
+        if keep
+        else delete(EmailAlias).where(EmailAlias.merge_id == merge_id)
+    )
+    if keep:
+        session.execute(
+            update(EmailAlias).where(EmailAlias.merge_id == merge_id).values(merge_id=None)
+        )
     _restore_pairs(session, record, actor, now)
 
     record.undone_at = now

@@ -385,3 +385,18 @@ def test_a_merged_lead_id_is_never_given_again(db: Database) -> None:
         assert fresh.id > newer_id
         merging.undo_merge(session, record.id, actor="user:1")
         assert session.get(Lead, newer_id) is not None
+
+
+def test_the_survivors_old_address_still_finds_it_when_its_address_changed_since(
+    db: Database,
+) -> None:
+    with db.transaction() as session:
+        older, newer = _two(session)  # the newer address wins; the older becomes an alias
+        older_id = older.id
+        record = _merge(session, older, newer)
+        older.email, older.email_key = "anna@neu.example", "anna@neu.example"
+        session.flush()
+        merging.undo_merge(session, record.id, actor="user:1")
+        again = _intake(session, email="anna.mueller@mueller-bau.de")
+        assert again.id == older_id
+        assert again.email == "anna@neu.example"
