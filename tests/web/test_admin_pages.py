@@ -275,9 +275,10 @@ def test_admin_pages_are_closed_to_other_roles(
         assert "Your role does not allow you to open this page." in r.text
     leads = client.get("/leads").text
     nav = re.findall(r'<nav class="main-nav".*?</nav>', leads, flags=re.S)[0]
-    # marketing runs the channels (forms, imports, hooks, tracking); sales works the leads
+    # marketing runs the channels (forms, imports, hooks, tracking) and reviews duplicates;
+    # sales works the leads
     assert re.findall(r'href="([^"]+)"', nav) == (
-        ["/leads", "/forms", "/imports", "/integrations", "/tracking"]
+        ["/leads", "/duplicates", "/forms", "/imports", "/integrations", "/tracking"]
         if role is Role.MARKETING
         else ["/leads"]
     )
@@ -300,6 +301,7 @@ def test_an_admin_sees_every_area(client: TestClient, db: Database) -> None:
     nav = re.findall(r'<nav class="main-nav".*?</nav>', leads, flags=re.S)[0]
     assert re.findall(r'href="([^"]+)"', nav) == [
         "/leads",
+        "/duplicates",
         "/forms",
         "/imports",
         "/integrations",

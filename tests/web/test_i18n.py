@@ -88,6 +88,7 @@ def test_the_users_setting_beats_the_browser(client: TestClient, db: Database) -
     nav = re.findall(r'<li><a href="(/[\w-]+)"[^>]*>([^<]+)</a></li>', r.text)
     assert nav == [
         ("/leads", "Leads"),
+        ("/duplicates", "Dubletten"),
         ("/forms", "Formulare"),
         ("/imports", "Importe"),
         ("/integrations", "Integrationen"),

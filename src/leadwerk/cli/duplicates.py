@@ -24,19 +24,9 @@ from leadwerk.errors import ValidationFailed
 from leadwerk.identity import duplicates as service
 from leadwerk.identity import queries, review
 from leadwerk.identity.models import LeadMerge
-from leadwerk.settings import Settings
 
 app = typer.Typer(help="Find duplicate leads, review them, merge and undo.", no_args_is_help=True)
 JsonOption = typer.Option(False, "--json", help="Print one JSON object, nothing else.")
-
-
-def _policy(settings: Settings, *, auto_merge: bool) -> service.SearchPolicy:
-    return service.SearchPolicy(
-        review_threshold=settings.identity_review_threshold,
-        merge_threshold=settings.identity_merge_threshold,
-        source_priority=tuple(settings.identity_source_priority),
-        auto_merge=auto_merge,
-    )
 
 
 @app.command("find")
@@ -60,7 +50,7 @@ def find(
     pairs from the review threshold up become open pairs for review (replacing the open pairs
     of an earlier search; pairs marked "not a duplicate" are never offered again)."""
     settings = load_settings(database_url=database_url, identity_review_threshold=threshold)
-    policy = _policy(settings, auto_merge=not review_only)
+    policy = service.SearchPolicy.from_settings(settings, auto_merge=not review_only)
     with domain_errors(), database(settings) as db:
         search_id = service.start_search(db, actor="cli", auto_merge=policy.auto_merge)
         if as_json or not console.is_terminal:

@@ -79,11 +79,6 @@ def _prepare_demo(db: Database, settings: Settings, leads: int) -> None:
             # some people twice, and a search that offers them all for review (merging none),
             # so the Duplicates queue has something to decide
             plant_leads(db, leads // 100, seed=2)
-            policy = duplicates.SearchPolicy(
-                settings.identity_review_threshold,
-                settings.identity_merge_threshold,
-                tuple(settings.identity_source_priority),
-                auto_merge=False,
-            )
+            policy = duplicates.SearchPolicy.from_settings(settings, auto_merge=False)
             search_id = duplicates.start_search(db, actor="demo", auto_merge=False)
             duplicates.run_search(db, search_id, policy)

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select
@@ -34,6 +34,9 @@ from leadwerk.identity.types import MergeReason, PairStatus, SearchStatus, Searc
 from leadwerk.leads.models import Lead
 from leadwerk.storage.base import utcnow
 from leadwerk.storage.engine import Database
+
+if TYPE_CHECKING:
+    from leadwerk.settings import Settings
 
 _READ_BATCH = 50_000
 _CLUSTERS_PER_TRANSACTION = 50
@@ -50,6 +53,15 @@ class SearchPolicy:
     merge_threshold: float = 0.99
     source_priority: Sequence[str] = ()
     auto_merge: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, auto_merge: bool = True) -> SearchPolicy:
+        return cls(
+            review_threshold=settings.identity_review_threshold,
+            merge_threshold=settings.identity_merge_threshold,
+            source_priority=tuple(settings.identity_source_priority),
+            auto_merge=auto_merge,
+        )
 
 
 def read_leads(db: Database) -> tuple[list[int], dict[FieldKind, list[str | None]]]:

@@ -135,6 +135,23 @@ def merged_into(session: Session, lead_id: int) -> LeadMerge | None:
     ).first()
 
 
+MAX_MERGE_CHAIN = 50  # merges followed from a merged lead to the lead it lives on in
+
+
+def current_survivor(session: Session, lead_id: int) -> tuple[LeadMerge, Lead] | None:
+    """For the id of a lead merged away: the merge that took it and the lead it lives on in
+    now, following the merges of its survivor since; None if no merge in force took it."""
+    first = record = merged_into(session, lead_id)
+    for _ in range(MAX_MERGE_CHAIN):
+        if first is None or record is None:
+            return None
+        survivor = session.get(Lead, record.survivor_id)
+        if survivor is not None:
+            return first, survivor
+        record = merged_into(session, record.survivor_id)
+    return None
+
+
 def missing_lead(session: Session, lead_id: int) -> NotFound:
     """What to say of a lead id that finds no lead: where it went, if a merge took it."""
     merge = merged_into(session, lead_id)

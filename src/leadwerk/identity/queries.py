@@ -159,6 +159,10 @@ def get_pair(session: Session, pair_id: int) -> PairView | None:
     return PairView(pair, left, right)
 
 
+def get_merge(session: Session, merge_id: int) -> LeadMerge | None:
+    return session.get(LeadMerge, merge_id)
+
+
 def count_open(session: Session) -> int:
     return int(
         session.scalar(

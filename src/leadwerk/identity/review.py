@@ -153,8 +153,9 @@ def undo(session: Session, principal: Principal, merge_id: int) -> LeadMerge:
 class BulkOutcome:
     pair_id: int
     ok: bool
-    message: str  # the merge's id or what went wrong
+    message: str  # what happened, or what went wrong
     merge_id: int | None = None
+    survivor_id: int | None = None  # the lead a merge kept
 
 
 def decide_pairs(
@@ -183,7 +184,9 @@ def decide_pairs(
                         record = merge_pair(
                             session, principal, pair_id, keep=None, priority=priority
                         )
-                        outcomes.append(BulkOutcome(pair_id, True, "merged", record.id))
+                        outcomes.append(
+                            BulkOutcome(pair_id, True, "merged", record.id, record.survivor_id)
+                        )
                     else:
                         dismiss_pair(session, principal, pair_id)
                         outcomes.append(BulkOutcome(pair_id, True, "not a duplicate"))

@@ -1,4 +1,5 @@
-"""The lead list (the API's filter spec, as a form) and the lead detail with timeline and edit."""
+"""The lead list (the API's filter spec, as a form) and the lead detail with timeline, merges
+and edit. The address of a lead merged away leads on to the lead it was merged into."""
 
 from __future__ import annotations
 
@@ -17,15 +18,16 @@ from leadwerk.auth.rules import allows, can_see_lead, lead_visibility
 from leadwerk.auth.types import Scope
 from leadwerk.capture import service as capture
 from leadwerk.errors import ValidationFailed
+from leadwerk.identity import queries as identity_queries
 from leadwerk.leads import queries
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead
 from leadwerk.leads.types import Channel, Stage, Temperature
-from leadwerk.web import labels
+from leadwerk.web import duplicates, labels
 from leadwerk.web.context import Form, Page, enum_options, field, require_area
 from leadwerk.web.i18n import N_
 from leadwerk.web.routing import router as web_router
-from leadwerk.web.timeline import present_timeline
+from leadwerk.web.timeline import Presenter, present_timeline
 
 router = web_router()
 LeadsPage = Annotated[Page, Depends(require_area("leads"))]
@@ -45,6 +47,7 @@ NOTICES = {
     "handed_over": N_(
         "The lead was saved. It belongs to someone else now, so it is no longer in your list."
     ),
+    "unmerged": N_("The merge was undone: this lead is on its own again."),
 }
 TOO_LONG = N_("At most %(limit)d characters, not %(length)d.")
 
@@ -133,22 +136,27 @@ def _detail(
     form: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
     notice: str | None = None,
+    merge: str | None = None,
 ) -> Response:
+    can_merge = allows(page.user, Scope.LEADS_MERGE)
     with page.container.db.read() as session:
         lead = leads.get_visible_lead(session, page.user, lead_id)
         entries = leads.timeline(session, lead.id)
         users = auth.list_users(session)
         keys = auth.list_api_keys(session, include_revoked=True)
-    owners = _owners(users)
+        owners = _owners(users)
+        names = Presenter(page.gettext, owners, {k.id: k.name for k in keys})
+        merges = duplicates.present_merges(
+            page, identity_queries.merges_of(session, lead.id), names, lead.id, can_merge
+        )
+        merge_notice = duplicates.merge_notice(page, session, lead.id, merge, can_merge)
     return page.render(
         "leads/detail.html",
         {
             "area": "leads",
             "lead": lead,
             "owner": owners.get(lead.owner_id) if lead.owner_id else None,
-            "timeline": present_timeline(
-                entries, page.gettext, owners, {k.id: k.name for k in keys}
-            ),
+            "timeline": present_timeline(entries, names),
             "stage_options": enum_options(page, Stage),
             "temperature_options": enum_options(page, Temperature),
             "owner_options": [(str(u.id), u.name) for u in users],
@@ -157,13 +165,22 @@ def _detail(
             "limits": TEXT_FIELDS,
             "can_edit": allows(page.user, Scope.LEADS_WRITE),
             "notice": page.notice(NOTICES, notice),
+            "merges": merges,
+            "merge_notice": merge_notice,
         },
     )
 
 
 @router.get("/leads/{lead_id:rowid}")
-def lead_detail(lead_id: int, page: LeadsPage, notice: str | None = None) -> Response:
-    return _detail(page, lead_id, notice=notice)
+def lead_detail(
+    lead_id: int, page: LeadsPage, notice: str | None = None, merge: str | None = None
+) -> Response:
+    with page.container.db.read() as session:
+        moved = duplicates.moved_to(session, page.user, lead_id)
+    if moved is not None:
+        survivor, merge_id = moved
+        return page.redirect(f"/leads/{survivor}?merge={merge_id}")
+    return _detail(page, lead_id, notice=notice, merge=merge)
 
 
 def _changes(page: Page, form: FormData, lead: Lead) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The UI's areas: one entry each, used for the navigation and for the access check of its pages.
 
-A later area (Duplicates, Consent, Scoring, Routing, Nurture, Analytics) is one more `Area` here
+A later area (Consent, Scoring, Routing, Nurture, Analytics) is one more `Area` here
 plus its views module; the navigation and `require_area` pick it up.
 """
 
@@ -28,6 +28,7 @@ class Area:
 
 AREAS: tuple[Area, ...] = (
     Area("leads", N_("Leads"), "/leads", _scope(Scope.LEADS_READ)),
+    Area("duplicates", N_("Duplicates"), "/duplicates", _scope(Scope.LEADS_MERGE)),
     Area("forms", N_("Forms"), "/forms", _scope(Scope.FORMS_MANAGE)),
     Area(
         "imports",

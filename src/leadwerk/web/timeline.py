@@ -1,5 +1,6 @@
 """Turns a lead's timeline entries into what the detail page shows: translated titles, named
-actors, and one line per detail."""
+actors, and one line per detail. `Presenter` also names actors and values for the merges card
+(`web.duplicates`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from leadwerk.identity.duplicates import ACTOR as SEARCH_ACTOR
+from leadwerk.identity.survivorship import Why
+from leadwerk.identity.types import MergeReason
 from leadwerk.leads.service import TimelineEntry
 from leadwerk.leads.types import Channel, Stage, Temperature
 from leadwerk.web import labels
@@ -19,6 +23,20 @@ _ENUM_FIELDS: dict[str, type[Stage] | type[Channel] | type[Temperature]] = {
     "temperature": Temperature,
     "channel": Channel,
 }
+# Details of the merge entries, in the order shown (PostgreSQL keeps JSON keys in an order of
+# its own); those naming another lead say so.
+_LEAD_REFERENCES = {
+    "merged_id": N_("Merged lead"),
+    "survivor_id": N_("Kept lead"),
+    "other_lead_id": N_("Other lead"),
+}
+_DETAIL_LABELS = {
+    "merge_id": N_("Merge"),
+    "pair_id": N_("Duplicate pair"),
+    **_LEAD_REFERENCES,
+    "reason": N_("Reason"),
+}
+SYSTEM_ACTORS = {SEARCH_ACTOR: N_("the duplicate search")}
 KIND_LABELS = {
     "touchpoint": N_("Touchpoint"),
     "stage_change": N_("Stage change"),
@@ -36,7 +54,9 @@ class TimelineItem:
     lines: list[tuple[str, str]]
 
 
-class _Presenter:
+class Presenter:
+    """Timeline entries, actors and lead values as a person reads them, in the page's language."""
+
     def __init__(self, _: Translate, users: Mapping[int, str], api_keys: Mapping[int, str]) -> None:
         self._ = _
         self.users = users
@@ -45,6 +65,8 @@ class _Presenter:
     def actor(self, actor: str | None) -> str | None:
         if not actor:
             return None
+        if actor in SYSTEM_ACTORS:
+            return self._(SYSTEM_ACTORS[actor])
         kind, _sep, ident = actor.partition(":")
         if ident.isdigit():
             if kind == "user" and int(ident) in self.users:
@@ -71,7 +93,38 @@ class _Presenter:
         return str(value)
 
     def field(self, name: str) -> str:
+        key, dot, attribute = name.partition(".")
+        if dot and key == "attributes":
+            return self._(N_("Attribute %(name)s")) % {"name": attribute}
         return self._(labels.lead_field(name))
+
+    def lead(self, lead_id: Any) -> str:
+        return self._(N_("Lead %(id)s")) % {"id": lead_id}
+
+    def reason(self, value: Any) -> str:
+        try:
+            return self._(MergeReason(value).label)
+        except ValueError:
+            return self._(str(value))
+
+    def why(self, value: Any) -> str:
+        """Why a merge kept a value (`survivorship.Why`)."""
+        try:
+            return self._(Why(value).label)
+        except ValueError:
+            return str(value)
+
+    def decision(self, decision: Mapping[str, Any]) -> tuple[str, str]:
+        """One field a merge decided: (field, "kept value (why), lost value dropped")."""
+        name, lost = str(decision.get("field", "")), decision.get("lost")
+        values = {
+            "kept": self.value(name, decision.get("kept")),
+            "why": self.why(decision.get("why")),
+            "lost": self.value(name, lost),
+        }
+        if lost is None or lost == "":
+            return self.field(name), self._(N_("%(kept)s kept (%(why)s)")) % values
+        return self.field(name), self._(N_("%(kept)s kept (%(why)s), %(lost)s dropped")) % values
 
     def touchpoint(self, entry: TimelineEntry) -> TimelineItem:
         d = entry.details
@@ -109,8 +162,21 @@ class _Presenter:
                     before = self.value(name, change.get("from"))
                     after = self.value(name, change.get("to"))
                     lines.append((self.field(name), f"{before} → {after}"))
+        decisions = details.pop("decisions", None)
+        for key, label in _DETAIL_LABELS.items():
+            if key not in details:
+                continue
+            value = details.pop(key)
+            if key in _LEAD_REFERENCES:
+                lines.append((self._(label), self.lead(value)))
+            elif key == "reason":
+                lines.append((self._(label), self.reason(value)))
+            else:
+                lines.append((self._(label), self.value(key, value)))
         for key, value in details.items():
             lines.append((str(key), self.value(str(key), value)))
+        if isinstance(decisions, list):
+            lines += [self.decision(d) for d in decisions if isinstance(d, dict)]
         return self._item(entry, self._(labels.audit_action(entry.title)), actor, lines)
 
     def _item(
@@ -126,14 +192,8 @@ class _Presenter:
         )
 
 
-def present_timeline(
-    entries: list[TimelineEntry],
-    _: Translate,
-    users: Mapping[int, str],
-    api_keys: Mapping[int, str],
-) -> list[TimelineItem]:
+def present_timeline(entries: list[TimelineEntry], presenter: Presenter) -> list[TimelineItem]:
     """Newest first, as the domain hands them over."""
-    presenter = _Presenter(_, users, api_keys)
     kinds = {
         "touchpoint": presenter.touchpoint,
         "stage_change": presenter.stage_change,

@@ -11,6 +11,7 @@ from leadwerk.web import (
     api_keys,
     auth,
     delivery,
+    duplicates,
     errors,
     forms,
     i18n,
@@ -29,6 +30,7 @@ from leadwerk.web.templating import StaticAssets, Templates, find_node_modules
 VIEW_MODULES = (
     auth,
     leads,
+    duplicates,
     imports,
     forms,
     public_forms,

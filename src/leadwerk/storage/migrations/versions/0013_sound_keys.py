@@ -1,6 +1,7 @@
 """Sound keys (issue 4): `leads.sound_key`, the given name's initial (of its full form: Bob is
-Robert) and the surname's Kölner Phonetik, indexed, so intake finds Robert Mueller for Bob
-Müller; filled for the leads there are.
+Robert) and the surname's Kölner Phonetik, so intake finds Robert Mueller for Bob Müller;
+filled for the leads there are. The match keys' indexes (phone, name, sound) carry the id:
+intake reads the newest few leads of a key, which for a common key was a sort of thousands.
 
 The key is computed by the live rule (`leadwerk.identity.rules.sound_key`) rather than a
 frozen copy: the column is new, so there is no older meaning to preserve, and a later change
@@ -48,10 +49,18 @@ def upgrade() -> None:
             bind.execute(write, keyed)
         after = rows[-1].id
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_leads_sound_key"), ["sound_key"], unique=False)
+        batch_op.create_index("ix_leads_sound_key_id", ["sound_key", "id"], unique=False)
+        batch_op.drop_index("ix_leads_phone_key")
+        batch_op.create_index("ix_leads_phone_key_id", ["phone_key", "id"], unique=False)
+        batch_op.drop_index("ix_leads_name_key")
+        batch_op.create_index("ix_leads_name_key_id", ["name_key", "id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_leads_sound_key"))
+        batch_op.drop_index("ix_leads_name_key_id")
+        batch_op.create_index("ix_leads_name_key", ["name_key"], unique=False)
+        batch_op.drop_index("ix_leads_phone_key_id")
+        batch_op.create_index("ix_leads_phone_key", ["phone_key"], unique=False)
+        batch_op.drop_index("ix_leads_sound_key_id")
         batch_op.drop_column("sound_key")
