@@ -27,6 +27,7 @@ import leadwerk.capture.imports.models
 import leadwerk.capture.models
 import leadwerk.capture.spam.models
 import leadwerk.capture.tracking.models
+import leadwerk.consent.models
 import leadwerk.delivery.models
 import leadwerk.identity.models
 import leadwerk.leads.models  # noqa: F401 - registers the tables on Base.metadata

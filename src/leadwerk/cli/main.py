@@ -8,6 +8,7 @@ from leadwerk import __version__
 from leadwerk.cli import (
     accounts,
     api_keys,
+    consent,
     db,
     dedupe,
     demo,
@@ -38,6 +39,7 @@ app.add_typer(api_keys.app, name="api-keys")
 app.add_typer(hooks.app, name="hooks")
 app.add_typer(duplicates.app, name="duplicates")
 app.add_typer(accounts.app, name="accounts")
+app.add_typer(consent.app, name="consent")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.export_app, name="export")
 

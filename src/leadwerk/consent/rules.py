@@ -1,0 +1,89 @@
+"""Pure rules of consent: the ledger's hashes and its check, and how each event moves a
+person's status for a purpose.
+
+Each ledger entry carries `content_hash` = SHA-256 of the canonical JSON of its content (keys
+sorted, no spaces, UTF-8) and `chain_hash` = SHA-256 of the previous entry's chain hash (hex)
+followed by its own content hash (hex); the first entry follows `GENESIS`. Editing an entry
+changes its content hash; deleting or reordering entries breaks the next chain hash; the
+sequence numbers name where.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from leadwerk.consent.types import ChainLink, ChainReport, ConsentStatus, EventKind
+
+GENESIS = "0" * 64
+
+
+def canonical(content: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8", "surrogatepass")
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(content)).hexdigest()
+
+
+def chain_hash(previous: str, content_digest: str) -> str:
+    return hashlib.sha256((previous + content_digest).encode("ascii")).hexdigest()
+
+
+def verify_chain(links: Iterable[ChainLink]) -> ChainReport:
+    """Walk the ledger in sequence order; the first entry whose number, content or chain does
+    not fit is named. A redacted entry (content None) is chained by its stored content hash."""
+    previous = GENESIS
+    expected_seq = 1
+    count = redacted = 0
+    for link in links:
+        count += 1
+        if link.seq != expected_seq:
+            problem = (
+                f"entry {expected_seq} is missing"
+                if link.seq > expected_seq
+                else f"entry {link.seq} is out of order"
+            )
+            return ChainReport(count, link.seq, problem, redacted)
+        if link.content is None:
+            redacted += 1
+        elif content_hash(link.content) != link.content_hash:
+            return ChainReport(count, link.seq, "its content was changed", redacted)
+        if chain_hash(previous, link.content_hash) != link.chain_hash:
+            return ChainReport(count, link.seq, "it does not follow the entry before it", redacted)
+        previous = link.chain_hash
+        expected_seq += 1
+    return ChainReport(count, None, None, redacted)
+
+
+class TransitionRefused(ValueError):
+    """An event that cannot happen in the person's current status for the purpose."""
+
+
+def next_status(
+    current: ConsentStatus | None, kind: EventKind, *, double_opt_in: bool
+) -> ConsentStatus:
+    """The status after `kind`. A grant for a purpose with double opt-in is only a request
+    (the caller records CONFIRMATION_REQUESTED instead); a confirmation needs a pending
+    request; an expiry only ends a pending request."""
+    if kind is EventKind.GRANTED:
+        if double_opt_in:
+            raise TransitionRefused("this purpose needs double opt-in: request a confirmation")
+        return ConsentStatus.GRANTED
+    if kind is EventKind.CONFIRMATION_REQUESTED:
+        if current is ConsentStatus.GRANTED:
+            raise TransitionRefused("consent is in force already")
+        return ConsentStatus.PENDING
+    if kind is EventKind.CONFIRMED:
+        if current is not ConsentStatus.PENDING:
+            raise TransitionRefused("there is no request waiting for confirmation")
+        return ConsentStatus.GRANTED
+    if kind is EventKind.EXPIRED:
+        if current is not ConsentStatus.PENDING:
+            raise TransitionRefused("only a request waiting for confirmation expires")
+        return ConsentStatus.EXPIRED
+    return ConsentStatus.WITHDRAWN
