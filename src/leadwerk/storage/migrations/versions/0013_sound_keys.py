@@ -1,7 +1,8 @@
 """Sound keys (issue 4): `leads.sound_key`, the given name's initial (of its full form: Bob is
 Robert) and the surname's Kölner Phonetik, so intake finds Robert Mueller for Bob Müller;
-filled for the leads there are. The match keys' indexes (phone, name, sound) carry the id:
-intake reads the newest few leads of a key, which for a common key was a sort of thousands.
+filled for the leads there are. The match keys' indexes (email, phone, name, sound) carry
+the id: intake reads the newest few leads of a key, which for a common key was a sort of
+thousands, and for a key no lead has could become a walk along the primary key.
 
 The key is computed by the live rule (`leadwerk.identity.rules.sound_key`) rather than a
 frozen copy: the column is new, so there is no older meaning to preserve, and a later change
@@ -50,6 +51,8 @@ def upgrade() -> None:
         after = rows[-1].id
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index("ix_leads_sound_key_id", ["sound_key", "id"], unique=False)
+        batch_op.drop_index("ix_leads_email_key")
+        batch_op.create_index("ix_leads_email_key_id", ["email_key", "id"], unique=False)
         batch_op.drop_index("ix_leads_phone_key")
         batch_op.create_index("ix_leads_phone_key_id", ["phone_key", "id"], unique=False)
         batch_op.drop_index("ix_leads_name_key")
@@ -62,5 +65,7 @@ def downgrade() -> None:
         batch_op.create_index("ix_leads_name_key", ["name_key"], unique=False)
         batch_op.drop_index("ix_leads_phone_key_id")
         batch_op.create_index("ix_leads_phone_key", ["phone_key"], unique=False)
+        batch_op.drop_index("ix_leads_email_key_id")
+        batch_op.create_index("ix_leads_email_key", ["email_key"], unique=False)
         batch_op.drop_index("ix_leads_sound_key_id")
         batch_op.drop_column("sound_key")
