@@ -75,7 +75,7 @@ def create_lead(
     ] = None,
 ) -> Response:
     """Run the intake pipeline: normalise, match on the email, store, record, announce."""
-    intake = Intake(**body.model_dump())
+    intake = body.to_intake()
     look_up_early([intake.email], c.mx_lookup)  # before the transaction: no lock waits on DNS
     if idempotency_key is not None:
         return _create_once(c, who, idempotency.check_key(idempotency_key), body, intake)
@@ -136,7 +136,7 @@ def create_leads_batch(
             parsed.append([{"field": "body", "message": "Each item must be a JSON object."}])
             continue
         try:
-            parsed.append(Intake(**LeadIn.model_validate(item).model_dump()))
+            parsed.append(LeadIn.model_validate(item).to_intake())
         except PydanticValidationError as exc:
             parsed.append(problems.field_errors(exc.errors()))
 

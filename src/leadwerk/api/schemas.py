@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from leadwerk.capture.types import Intake
+from leadwerk.consent.types import ClaimAction, ConsentClaim
 from leadwerk.leads.types import (
     Channel,
     EmailStatus,
@@ -22,6 +24,40 @@ ID_MAX = 2**63 - 1
 
 _Str100 = Field(default=None, max_length=100)
 _Str200 = Field(default=None, max_length=200)
+
+
+class ConsentClaimIn(BaseModel):
+    """A person's decision for a consent purpose, as the client witnessed it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: str = Field(max_length=64, description="newsletter, marketing_email, …")
+    action: Literal["grant", "withdraw"] = "grant"
+    text_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=ID_MAX,
+        description="The exact text version the person saw (required for a grant).",
+    )
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="When the person decided (default: now); with a time zone."
+    )
+    ip: str | None = Field(default=None, max_length=64, description="The person's IP address.")
+    user_agent: str | None = Field(default=None, max_length=500)
+    source: str | None = Field(
+        default=None, max_length=200, description="Where, e.g. 'webinar landing page'."
+    )
+
+    def to_claim(self) -> ConsentClaim:
+        return ConsentClaim(
+            purpose=self.purpose,
+            action=ClaimAction(self.action),
+            text_id=self.text_id,
+            occurred_at=self.occurred_at,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            source=self.source,
+        )
 
 
 class LeadIn(BaseModel):
@@ -60,6 +96,16 @@ class LeadIn(BaseModel):
     utm_term: str | None = _Str200
     utm_content: str | None = _Str200
     attributes: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    consents: list[ConsentClaimIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Consent decisions to record in the ledger; a grant for a purpose with "
+        "double opt-in starts the opt-in instead.",
+    )
+
+    def to_intake(self) -> Intake:
+        values = self.model_dump(exclude={"consents"})
+        return Intake(**values, consents=tuple(c.to_claim() for c in self.consents))
 
 
 class LeadPatch(BaseModel):

@@ -23,6 +23,8 @@ from leadwerk.capture.quality import rules as quality
 from leadwerk.capture.quality.ports import MxLookup
 from leadwerk.capture.quality.service import check_mail_domain
 from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
+from leadwerk.consent import service as consent
+from leadwerk.consent.types import Method
 from leadwerk.delivery import service as delivery
 from leadwerk.errors import PermissionDenied, ValidationFailed
 from leadwerk.identity import accounts, merging
@@ -33,7 +35,7 @@ from leadwerk.identity.types import MergeReason
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead, Touchpoint
-from leadwerk.leads.types import Stage, Temperature
+from leadwerk.leads.types import Stage, Temperature, TouchpointType
 from leadwerk.storage.base import utcnow
 
 # Filled on an existing lead only where it has no value yet; first-touch attribution stays.
@@ -88,6 +90,8 @@ def run_intake(
     if clean is None:
         raise ValidationFailed(errors, "The lead was not accepted: some fields are invalid.")
     clean = check_mail_domain(clean, mx)
+    claims = consent.check_claims(session, intake.consents) if intake.consents else []
+    given = (clean.email, clean.phone)  # what a consent is for, whichever lead it lands on
     now = utcnow()
     occurred_at = intake.occurred_at or now
     touchpoint: dict[str, Any] = {
@@ -153,14 +157,44 @@ def run_intake(
         survivor = session.get(Lead, match.lead_id)
         if survivor is None:  # pragma: no cover - locked by the merge
             raise RuntimeError(f"matched lead {match.lead_id} disappeared")
+        _record_consents(session, survivor.id, claims, intake, actor, given)
         return IntakeResult(lead_id=survivor.id, created=False), survivor
     if created and match is not None:  # likely a known person: offered for review
         matching.offer_for_review(session, match, lead.id)
+    _record_consents(session, lead.id, claims, intake, actor, given)
     delivery.publish(
         session, "lead.created" if created else "lead.updated", leads.to_document(lead)
     )
     _audit(session, actor, intake, lead.id, created=created, changes=changes)
     return IntakeResult(lead_id=lead.id, created=created), lead
+
+
+# How a channel's consent claims came about, by its touchpoint type (else: the API).
+_CONSENT_METHODS = {
+    TouchpointType.FORM_SUBMISSION: Method.FORM,
+    TouchpointType.IMPORT: Method.IMPORT,
+}
+
+
+def _record_consents(
+    session: Session,
+    lead_id: int,
+    claims: Sequence[consent.CheckedClaim],
+    intake: Intake,
+    actor: str,
+    given: tuple[str | None, str | None],
+) -> None:
+    if claims:
+        method = _CONSENT_METHODS.get(intake.touchpoint_type, Method.API)
+        consent.apply_claims(
+            session,
+            lead_id,
+            claims,
+            method=method,
+            method_ref=actor,
+            email=given[0],
+            phone=given[1],
+        )
 
 
 def _audit(

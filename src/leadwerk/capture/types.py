@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from leadwerk.consent.types import ConsentClaim
 from leadwerk.leads.types import (
     Channel,
     EmailStatus,
@@ -37,6 +38,7 @@ class Intake:
     referrer: str | None = None
     url: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    consents: tuple[ConsentClaim, ...] = ()
     touchpoint_type: TouchpointType = TouchpointType.API
     occurred_at: datetime | None = None
 

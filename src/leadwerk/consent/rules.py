@@ -11,6 +11,7 @@ sequence numbers name where.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -87,3 +88,13 @@ def next_status(
             raise TransitionRefused("only a request waiting for confirmation expires")
         return ConsentStatus.EXPIRED
     return ConsentStatus.WITHDRAWN
+
+
+def clean_ip(value: str | None) -> tuple[str | None, str | None]:
+    """(the address in its normal form, None) or (None, why not): IPv4 or IPv6."""
+    if value is None or not value.strip():
+        return None, None
+    try:
+        return str(ipaddress.ip_address(value.strip())), None
+    except ValueError:
+        return None, "Give an IPv4 or IPv6 address, such as 203.0.113.7."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -72,6 +72,26 @@ class ConsentStatus(StrEnum):
         }[self.value]
 
 
+class ClaimAction(StrEnum):
+    GRANT = "grant"
+    WITHDRAW = "withdraw"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentClaim:
+    """What a channel says a person decided for a purpose: granted (with the exact text they
+    saw) or withdrawn, when and from where. Intake turns it into ledger entries; a grant for
+    a purpose with double opt-in starts the opt-in instead."""
+
+    purpose: str
+    action: ClaimAction = ClaimAction.GRANT
+    text_id: int | None = None
+    occurred_at: datetime | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    source: str | None = None  # where, in the channel's words: "webinar landing page"
+
+
 @dataclass(frozen=True, slots=True)
 class EventContent:
     """What a ledger entry proves, and what its hash covers: who (the address and phone the
@@ -98,7 +118,8 @@ class EventContent:
             "text_id": self.text_id,
             "method": self.method.value,
             "method_ref": self.method_ref,
-            "occurred_at": self.occurred_at.isoformat(),
+            # in UTC, as it is stored and read back (a claim may come with another offset)
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
             "email": self.email,
             "phone": self.phone,
             "ip": self.ip,

@@ -328,8 +328,10 @@ def _accept(
     mx: MxLookup | None,
 ) -> SubmitOutcome:
     intake_values, attributes = rules.split_values(clean)
+    # (text fields only, by name; Intake has others too)
+    fields: dict[str, Any] = {**intake_values, **rules.utm_values(submission.utm)}
     intake = Intake(
-        **intake_values,
+        **fields,
         language=submission.language,
         source=f"form:{form.slug}",
         url=rules.page_address(submission.page_url),
@@ -337,7 +339,6 @@ def _accept(
         attributes=attributes,
         touchpoint_type=TouchpointType.FORM_SUBMISSION,
         occurred_at=submission.submitted_at,
-        **rules.utm_values(submission.utm),
     )
     try:
         result, _lead = capture.run_intake(session, intake, actor=f"form:{form.slug}", mx=mx)

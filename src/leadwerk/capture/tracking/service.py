@@ -329,6 +329,7 @@ def _intake(session: Session, ev: TrackedEvent, visitor: _VisitorRow) -> int | N
             "url": ev.url,
             "at": ev.occurred_at.isoformat(),
         }
+    utm: dict[str, Any] = visitor.first_utm  # (text fields only; Intake has others too)
     intake = Intake(
         email=identity.email,
         first_name=identity.first_name,
@@ -344,7 +345,7 @@ def _intake(session: Session, ev: TrackedEvent, visitor: _VisitorRow) -> int | N
         attributes=attributes,
         touchpoint_type=kind,
         occurred_at=ev.occurred_at,
-        **visitor.first_utm,
+        **utm,
     )
     try:
         with session.begin_nested():
