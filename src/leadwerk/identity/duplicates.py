@@ -30,6 +30,7 @@ from leadwerk.identity import linkage, merging
 from leadwerk.identity.comparisons import FieldKind
 from leadwerk.identity.intake import LEAD_FIELDS
 from leadwerk.identity.models import DuplicatePair, DuplicateSearch, MatchModel
+from leadwerk.identity.rules import may_merge_unasked
 from leadwerk.identity.types import MergeReason, PairStatus, SearchStatus, SearchSummary
 from leadwerk.leads.models import Lead
 from leadwerk.storage.base import utcnow
@@ -217,7 +218,7 @@ def find_duplicates(
                 continue
             chance = float(result.probabilities[pair])
             evidence = [e.to_dict() for e in result.explain(pair)]
-            if automatic and chance >= policy.merge_threshold:
+            if automatic and chance >= policy.merge_threshold and may_merge_unasked(evidence):
                 to_merge.append((left, right, chance, evidence))
                 continue
             rows.append(

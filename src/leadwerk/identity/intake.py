@@ -32,6 +32,7 @@ from leadwerk.identity.comparisons import COMPARISONS, Column, FieldKind, compar
 from leadwerk.identity.model import Evidence, MatchModel, probability
 from leadwerk.identity.models import DuplicatePair, EmailAlias
 from leadwerk.identity.models import MatchModel as StoredModel
+from leadwerk.identity.rules import may_merge_unasked
 from leadwerk.identity.types import PairStatus
 from leadwerk.leads.models import Lead
 
@@ -209,7 +210,7 @@ def _match(
     return IntakeMatch(
         lead_id=lead_id,
         probability=chance,
-        merge=chance >= active.merge_threshold,
+        merge=chance >= active.merge_threshold and may_merge_unasked(evidence),
         model_id=active.id,
         evidence=evidence,
         source_priority=active.source_priority,

@@ -14,7 +14,9 @@ search, so a key and a search agree on what a letter is.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from leadwerk.identity.nicknames import NICKNAMES
 from leadwerk.leads.rules import fold
@@ -182,3 +184,17 @@ def company_key(company: str | None) -> str | None:
         return None
     words = " ".join(_NOT_WORD.sub(" ", fold(company)).split())
     return " ".join(_COMPANY_SUFFIXES.sub(" ", words).split()) or None
+
+
+# The contact identifiers of a lead: two different addresses and two different numbers at
+# once mean two people often enough that no automatic merge may rest on the rest.
+_CONTACT_KINDS = ("email", "phone")
+
+
+def may_merge_unasked(evidence: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a pair's evidence (`Evidence.to_dict()` per field) allows a merge without a
+    person deciding: not when both the email and the phone are given on both sides and
+    differ. Namesakes at one company (anna.mueller@ and anna.mueller2@, two extensions) score
+    above any threshold on name and company alone; such a pair goes to review instead."""
+    levels = {e.get("kind"): e.get("level") for e in evidence}
+    return not all(levels.get(kind) == "different" for kind in _CONTACT_KINDS)

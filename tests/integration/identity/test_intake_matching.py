@@ -199,3 +199,35 @@ def test_an_import_row_of_a_known_person_from_another_address_is_merged(
         assert touch is not None
         assert touch.email_key == "someoneelse@gmail.com"
         assert session.scalars(select(Lead.id).where(Lead.last_name == "Quendelbaum")).one()
+
+
+def test_a_namesake_with_another_address_and_number_is_never_merged_unasked(
+    db: Database,
+) -> None:
+    load_planted(db)
+    # thresholds so low that the model's score alone would merge the namesake
+    duplicates.find_duplicates(db, duplicates.SearchPolicy(0.001, 0.002, auto_merge=False))
+    person = _known_person(db)
+    other_phone = "+4930" + (
+        "9876543" if not (person.phone or "").endswith("9876543") else "1234567"
+    )
+    intake = Intake(
+        email="namesake@example.org",
+        first_name=person.first_name,
+        last_name=person.last_name,
+        phone=other_phone,
+        company=person.company,
+        country=person.country,
+    )
+    with db.transaction() as session:
+        result, _ = capture.run_intake(session, intake, actor="test")
+    assert result.created
+    with db.read() as session:
+        assert session.scalars(select(LeadMerge)).all() == []
+        pair = session.scalars(
+            select(DuplicatePair).where(DuplicatePair.right_lead_id == result.lead_id)
+        ).one()
+        assert pair.left_lead_id == person.id
+        assert pair.probability >= 0.002
+        levels = {e["kind"]: e["level"] for e in pair.evidence}
+        assert (levels["email"], levels["phone"]) == ("different", "different")

@@ -127,3 +127,25 @@ def test_company_key(company: str | None, key: str | None) -> None:
 )
 def test_sound_key(first: str | None, last: str | None, key: str | None) -> None:
     assert rules.sound_key(first, last) == key
+
+
+@pytest.mark.parametrize(
+    ("email", "phone", "allowed"),
+    [
+        ("different", "different", False),
+        ("different", "exact", True),
+        ("exact", "different", True),
+        ("different", "missing", True),
+        ("missing", "different", True),
+        ("missing", "missing", True),
+    ],
+)
+def test_two_different_contact_identifiers_need_a_person(
+    email: str, phone: str, allowed: bool
+) -> None:
+    evidence = [
+        {"kind": "first_name", "level": "exact"},
+        {"kind": "email", "level": email},
+        {"kind": "phone", "level": phone},
+    ]
+    assert rules.may_merge_unasked(evidence) is allowed
