@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the placeholder we refuse outside dev mode
@@ -210,6 +210,22 @@ class Settings(BaseSettings):
         10.0, description="Timeout for one Graph API request fetching a Meta lead."
     )
 
+    # --- mail (Email) ---
+    smtp_url: str = Field(
+        "file://var/mail",
+        description="Where email goes: `smtp://user:password@host:587` (STARTTLS, required "
+        "unless `?starttls=false`), `smtps://user:password@host:465` (TLS), or `file://FOLDER` "
+        "(each message written as an .eml file, shown in the UI under Deliveries; the default, "
+        "for local use). Passwords with special characters are URL-encoded.",
+    )
+    mail_from: str = Field(
+        "Leadwerk <leadwerk@localhost>",
+        description="The From address of every email Leadwerk sends.",
+    )
+    smtp_timeout_seconds: float = Field(
+        20.0, gt=0, description="Timeout of one SMTP connection and each of its steps."
+    )
+
     # --- tracking (Site tracking) ---
     tracking_allowed_origins: list[str] = Field(
         default_factory=list,
@@ -240,6 +256,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Event times sent by a browser are clamped to between now minus this and now.",
     )
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_scheme(cls, value: str) -> str:
+        if not value.startswith(("smtp://", "smtps://", "file:")):
+            raise ValueError(
+                "use smtp://user:password@host:587, smtps://user:password@host:465 or file://FOLDER"
+            )
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

@@ -74,7 +74,7 @@ def test_deliveries_show_counts_and_filter_by_status(client: TestClient, db: Dat
     r = client.get("/deliveries")
     assert r.status_code == 200
     counts = re.findall(r'<span class="count[^"]*">(\d+)</span>', r.text)
-    assert counts == ["3", "0", "2", "1"]  # all, pending, delivered, dead
+    assert counts == ["3", "0", "2", "1", "0"]  # all, pending, delivered, dead, dropped
     dead_only = client.get("/deliveries?status=dead")
     rows = re.findall(r'<a href="/deliveries/(\d+)">', dead_only.text)
     assert rows == [str(dead)]

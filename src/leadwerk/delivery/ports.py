@@ -29,6 +29,7 @@ class SendResult:
     status_code: int | None = None
     excerpt: str | None = None
     error: str | None = None
+    permanent: bool = False  # trying again cannot help (a mail server's 5xx)
 
     @property
     def ok(self) -> bool:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from leadwerk.auth import audit
 from leadwerk.delivery import rules
+from leadwerk.delivery.mail import Email
 from leadwerk.delivery.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from leadwerk.delivery.types import OUTBOX_WRITTEN, MessageKind, MessageStatus
 from leadwerk.errors import Conflict, NotFound, ValidationFailed
@@ -122,6 +123,38 @@ def publish(session: Session, event_type: str, data: dict[str, Any]) -> list[str
     if keys:
         session.info[OUTBOX_WRITTEN] = session.info.get(OUTBOX_WRITTEN, 0) + len(keys)
     return sorted(keys, key=lambda key: int(key.rsplit(":", 1)[1]))
+
+
+def queue_email(
+    session: Session,
+    email: Email,
+    *,
+    event_type: str,
+    lead_id: int | None,
+    purpose: str | None,
+) -> str:
+    """One email into the outbox, sent after the commit. `purpose` is the consent purpose it
+    is sent for (None: transactional, such as a double opt-in confirmation); the worker asks
+    the send-time check with it and `lead_id` before sending, so a withdrawal in between drops
+    the message. Returns the message's key."""
+    key = str(uuid.uuid4())
+    now = utcnow()
+    session.add(
+        OutboxMessage(
+            kind=MessageKind.EMAIL,
+            event_type=event_type,
+            idempotency_key=key,
+            endpoint_id=None,
+            payload={"email": email.to_dict(), "lead_id": lead_id, "purpose": purpose},
+            status=MessageStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    session.flush()
+    session.info[OUTBOX_WRITTEN] = session.info.get(OUTBOX_WRITTEN, 0) + 1
+    return key
 
 
 # --- webhook endpoints -----------------------------------------------------------------------

@@ -25,12 +25,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadwerk.delivery import rules
+from leadwerk.delivery.mail import Email, MailTransport, build_message
 from leadwerk.delivery.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 from leadwerk.delivery.ports import EXCERPT_CHARS, SendResult, WebhookSender
 from leadwerk.delivery.types import OUTBOX_WRITTEN, MessageKind, MessageStatus
@@ -90,6 +91,8 @@ class Claim:
     @property
     def undeliverable(self) -> str | None:
         """Why this message cannot be sent at all (it goes to the dead-letter state), or None."""
+        if self.kind is MessageKind.EMAIL:
+            return None
         if self.kind is not MessageKind.WEBHOOK:
             return f"Leadwerk cannot deliver messages of kind {self.kind.value!r}."
         if self.url is None or self.secret is None:
@@ -115,6 +118,23 @@ def webhook_headers(
     }
 
 
+class SendPolicy(Protocol):
+    """The check at send time of an email, handed in by the wiring code (delivery knows no
+    domain): why the message must not go out now (consent withdrawn, the person erased, …),
+    or None."""
+
+    def refusal(self, lead_id: int | None, purpose: str | None) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Mailer:
+    """How the worker sends email: the transport, the From address, the send-time check."""
+
+    transport: MailTransport
+    sender: str
+    policy: SendPolicy | None = None
+
+
 class Worker:
     """Delivers the outbox of one database. `run_once()` for one round; `start()`/`stop()` to
     keep delivering in a background thread."""
@@ -126,12 +146,14 @@ class Worker:
         config: WorkerConfig,
         sender: WebhookSender,
         *,
+        mailer: Mailer | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.name = name
         self.db = db
         self.config = config
         self.sender = sender
+        self.mailer = mailer
         self.clock = clock
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -283,6 +305,9 @@ class Worker:
 
     def _deliver(self, claim: Claim) -> None:
         started_at = self.clock()
+        if claim.kind is MessageKind.EMAIL:
+            self._deliver_email(claim, started_at)
+            return
         refusal = claim.undeliverable
         if refusal is not None or claim.url is None or claim.secret is None:
             self._record(claim, started_at, 0, SendResult(error=refusal))
@@ -304,8 +329,39 @@ class Worker:
         duration_ms = round((time.perf_counter() - began) * 1000)
         self._record(claim, started_at, duration_ms, result)
 
+    def _deliver_email(self, claim: Claim, started_at: datetime) -> None:
+        if self.mailer is None:
+            self._record(claim, started_at, 0, SendResult(error="No mail transport is set up."))
+            return
+        payload = claim.payload
+        policy = self.mailer.policy
+        refusal = policy.refusal(payload.get("lead_id"), payload.get("purpose")) if policy else None
+        if refusal is not None:
+            self._record(claim, started_at, 0, SendResult(error=refusal), dropped=True)
+            return
+        message = build_message(
+            Email.from_dict(payload["email"]),
+            sender=self.mailer.sender,
+            message_key=claim.delivery_id,
+            now=started_at,
+        )
+        began = time.perf_counter()
+        try:
+            result = self.mailer.transport.send(message)
+        except Exception as exc:
+            log.exception("mail transport failed", extra={"message_id": claim.message_id})
+            result = SendResult(error=f"{type(exc).__name__}: {exc}"[:EXCERPT_CHARS])
+        duration_ms = round((time.perf_counter() - began) * 1000)
+        self._record(claim, started_at, duration_ms, result)
+
     def _record(
-        self, claim: Claim, started_at: datetime, duration_ms: int, result: SendResult
+        self,
+        claim: Claim,
+        started_at: datetime,
+        duration_ms: int,
+        result: SendResult,
+        *,
+        dropped: bool = False,
     ) -> None:
         now = self.clock()
         with self.db.transaction() as session:
@@ -332,7 +388,7 @@ class Worker:
                     response_excerpt=result.excerpt,
                 )
             )
-            self._settle(session, message, claim, result, now)
+            self._settle(session, message, claim, result, now, dropped=dropped)
 
     def _settle(
         self,
@@ -341,6 +397,8 @@ class Worker:
         claim: Claim,
         result: SendResult,
         now: datetime,
+        *,
+        dropped: bool = False,
     ) -> None:
         still_ours = (
             message.status is MessageStatus.PENDING
@@ -373,7 +431,15 @@ class Worker:
             return
         message.last_error = result.describe()
         message.claimed_by = message.claimed_until = None
-        if claim.undeliverable or rules.is_dead(message.attempts, self.config.max_attempts):
+        if dropped:
+            message.status = MessageStatus.DROPPED
+            log.info("message %d dropped: %s", message.id, message.last_error, extra=extra)
+            return
+        if (
+            claim.undeliverable
+            or result.permanent
+            or rules.is_dead(message.attempts, self.config.max_attempts)
+        ):
             message.status = MessageStatus.DEAD
             log.warning("message %d is dead: %s", message.id, message.last_error, extra=extra)
             return

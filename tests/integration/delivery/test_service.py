@@ -388,6 +388,7 @@ def test_counts_by_status_names_every_state(db: Database) -> None:
             MessageStatus.PENDING: 0,
             MessageStatus.DELIVERED: 0,
             MessageStatus.DEAD: 0,
+            MessageStatus.DROPPED: 0,
         }
     with db.transaction() as s:
         endpoint = make_endpoint(s)
@@ -398,6 +399,7 @@ def test_counts_by_status_names_every_state(db: Database) -> None:
             MessageStatus.PENDING: 1,
             MessageStatus.DELIVERED: 0,
             MessageStatus.DEAD: 2,
+            MessageStatus.DROPPED: 0,
         }
 
 
@@ -517,6 +519,7 @@ def test_retry_dead_messages_of_active_webhooks(
             MessageStatus.PENDING: 2,
             MessageStatus.DELIVERED: 1,
             MessageStatus.DEAD: 1,
+            MessageStatus.DROPPED: 0,
         }
         assert {m.id for m in delivery.list_messages(s, status=MessageStatus.PENDING)} == {
             dead_a.id,
