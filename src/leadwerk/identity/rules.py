@@ -186,15 +186,25 @@ def company_key(company: str | None) -> str | None:
     return " ".join(_COMPANY_SUFFIXES.sub(" ", words).split()) or None
 
 
-# The contact identifiers of a lead: two different addresses and two different numbers at
-# once mean two people often enough that no automatic merge may rest on the rest.
-_CONTACT_KINDS = ("email", "phone")
+def _domain(address: Any) -> str | None:
+    if not isinstance(address, str) or "@" not in address:
+        return None
+    return address.rpartition("@")[2]
 
 
 def may_merge_unasked(evidence: Sequence[Mapping[str, Any]]) -> bool:
     """Whether a pair's evidence (`Evidence.to_dict()` per field) allows a merge without a
-    person deciding: not when both the email and the phone are given on both sides and
-    differ. Namesakes at one company (anna.mueller@ and anna.mueller2@, two extensions) score
-    above any threshold on name and company alone; such a pair goes to review instead."""
-    levels = {e.get("kind"): e.get("level") for e in evidence}
-    return not all(levels.get(kind) == "different" for kind in _CONTACT_KINDS)
+    person deciding. Not when both the email and the phone are given on both sides and
+    differ, and not for two different mailboxes at one domain unless the phone agrees:
+    namesakes at one company (anna.mueller@ and anna.mueller2@, two extensions) score above
+    any threshold on name and company alone; such a pair goes to review instead."""
+    by_kind = {e.get("kind"): e for e in evidence}
+    email = by_kind.get("email", {})
+    phone_level = by_kind.get("phone", {}).get("level")
+    if email.get("level") != "different":
+        return True
+    if phone_level == "different":
+        return False
+    left, right = _domain(email.get("left")), _domain(email.get("right"))
+    same_domain = left is not None and left == right
+    return not same_domain or phone_level not in (None, "missing")

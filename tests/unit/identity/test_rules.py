@@ -149,3 +149,29 @@ def test_two_different_contact_identifiers_need_a_person(
         {"kind": "phone", "level": phone},
     ]
     assert rules.may_merge_unasked(evidence) is allowed
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "allowed"),
+    [
+        ("anna.mueller@firma.de", "anna.mueller2@firma.de", False),  # two mailboxes, one firm
+        ("anna.mueller@firma.de", "anna@privat.example", True),
+        ("anna@gmail.com", "anna84@gmail.com", False),
+        ("anna@firma.de", "anna@firma.de", True),  # (exact: not "different")
+    ],
+)
+def test_two_mailboxes_at_one_domain_need_a_person(left: str, right: str, allowed: bool) -> None:
+    level = "exact" if left == right else "different"
+    evidence = [
+        {"kind": "email", "level": level, "left": left, "right": right},
+        {"kind": "phone", "level": "missing", "left": None, "right": "+4930123"},
+    ]
+    assert rules.may_merge_unasked(evidence) is allowed
+
+
+def test_two_mailboxes_at_one_domain_with_one_phone_are_one_person() -> None:
+    evidence = [
+        {"kind": "email", "level": "different", "left": "anna@gmail.com", "right": "a@gmail.com"},
+        {"kind": "phone", "level": "exact", "left": "+4930123", "right": "+4930123"},
+    ]
+    assert rules.may_merge_unasked(evidence) is True
