@@ -210,6 +210,21 @@ class Settings(BaseSettings):
         10.0, description="Timeout for one Graph API request fetching a Meta lead."
     )
 
+    # --- consent (Consent) ---
+    consent_confirm_hours: int = Field(
+        72,
+        ge=1,
+        le=24 * 30,
+        description="How long the link of a double opt-in email can be followed; the request "
+        "expires after that and the person must sign up again.",
+    )
+    consent_reminder_hours: int = Field(
+        24,
+        ge=1,
+        description="After how many hours an unconfirmed double opt-in gets its one reminder "
+        "(only if that is before it expires).",
+    )
+
     # --- mail (Email) ---
     smtp_url: str = Field(
         "file://var/mail",

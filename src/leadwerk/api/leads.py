@@ -80,7 +80,9 @@ def create_lead(
     if idempotency_key is not None:
         return _create_once(c, who, idempotency.check_key(idempotency_key), body, intake)
     with c.db.transaction() as session:
-        result, lead = capture.run_intake(session, intake, actor=who.actor, mx=c.mx_lookup)
+        result, lead = capture.run_intake(
+            session, intake, actor=who.actor, mx=c.mx_lookup, links=c.consent_links
+        )
         out = LeadOut.model_validate(lead)
     # Serialised here, in the worker thread, rather than by FastAPI's response_model handling,
     # which validates the model a second time and hops to the thread pool again to do so.
@@ -94,7 +96,9 @@ def create_lead(
 
 def _create_once(c: Container, who: Principal, key: str, body: LeadIn, intake: Intake) -> Response:
     def work(session: Session) -> idempotency.Answer:
-        result, lead = capture.run_intake(session, intake, actor=who.actor, mx=c.mx_lookup)
+        result, lead = capture.run_intake(
+            session, intake, actor=who.actor, mx=c.mx_lookup, links=c.consent_links
+        )
         out = LeadOut.model_validate(lead).model_dump(mode="json")
         return idempotency.Answer(201 if result.created else 200, out)
 
@@ -144,7 +148,11 @@ def create_leads_batch(
     look_up_early([i.email for i in intakes], c.mx_lookup)
 
     def work(session: Session) -> idempotency.Answer:
-        answers = iter(capture.run_intake_batch(session, intakes, actor=who.actor, mx=c.mx_lookup))
+        answers = iter(
+            capture.run_intake_batch(
+                session, intakes, actor=who.actor, mx=c.mx_lookup, links=c.consent_links
+            )
+        )
         items: list[LeadBatchItemOut] = []
         for index, entry in enumerate(parsed):
             if not isinstance(entry, Intake):

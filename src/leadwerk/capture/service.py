@@ -23,10 +23,10 @@ from leadwerk.capture.quality import rules as quality
 from leadwerk.capture.quality.ports import MxLookup
 from leadwerk.capture.quality.service import check_mail_domain
 from leadwerk.capture.types import Intake, IntakeResult, NormalisedLead
-from leadwerk.consent import service as consent
-from leadwerk.consent.types import Method
+from leadwerk.consent import claims as consent
+from leadwerk.consent.types import ConsentLinks, Method
 from leadwerk.delivery import service as delivery
-from leadwerk.errors import PermissionDenied, ValidationFailed
+from leadwerk.errors import ConfigurationError, PermissionDenied, ValidationFailed
 from leadwerk.identity import accounts, merging
 from leadwerk.identity import intake as matching
 from leadwerk.identity import service as identity
@@ -68,12 +68,18 @@ _DERIVED = ("email_status", "phone_status", "seniority", "job_function")
 
 
 def run_intake(
-    session: Session, intake: Intake, *, actor: str, mx: MxLookup | None = None
+    session: Session,
+    intake: Intake,
+    *,
+    actor: str,
+    mx: MxLookup | None = None,
+    links: ConsentLinks | None = None,
 ) -> tuple[IntakeResult, Lead]:
     """Store one lead from any channel, inside the caller's transaction.
 
     `mx` is the optional check that the address's domain accepts mail (`Container.mx_lookup`,
-    on with `LEADWERK_EMAIL_MX_CHECK`).
+    on with `LEADWERK_EMAIL_MX_CHECK`). `links` (`Container.consent_links`) writes the links
+    of a double opt-in email; an intake with consent claims needs it.
 
     Identity: a lead with the intake's email key (or with it as an alias, an old address a
     merge left) is the lead. Otherwise, once the duplicate search has stored a model,
@@ -91,6 +97,8 @@ def run_intake(
         raise ValidationFailed(errors, "The lead was not accepted: some fields are invalid.")
     clean = check_mail_domain(clean, mx)
     claims = consent.check_claims(session, intake.consents) if intake.consents else []
+    if claims and links is None:
+        raise ConfigurationError("Consent claims need ConsentLinks (Container.consent_links).")
     given = (clean.email, clean.phone)  # what a consent is for, whichever lead it lands on
     now = utcnow()
     occurred_at = intake.occurred_at or now
@@ -157,11 +165,11 @@ def run_intake(
         survivor = session.get(Lead, match.lead_id)
         if survivor is None:  # pragma: no cover - locked by the merge
             raise RuntimeError(f"matched lead {match.lead_id} disappeared")
-        _record_consents(session, survivor.id, claims, intake, actor, given)
+        _record_consents(session, survivor, claims, intake, actor, given, links)
         return IntakeResult(lead_id=survivor.id, created=False), survivor
     if created and match is not None:  # likely a known person: offered for review
         matching.offer_for_review(session, match, lead.id)
-    _record_consents(session, lead.id, claims, intake, actor, given)
+    _record_consents(session, lead, claims, intake, actor, given, links)
     delivery.publish(
         session, "lead.created" if created else "lead.updated", leads.to_document(lead)
     )
@@ -178,22 +186,23 @@ _CONSENT_METHODS = {
 
 def _record_consents(
     session: Session,
-    lead_id: int,
+    lead: Lead,
     claims: Sequence[consent.CheckedClaim],
     intake: Intake,
     actor: str,
     given: tuple[str | None, str | None],
+    links: ConsentLinks | None,
 ) -> None:
-    if claims:
-        method = _CONSENT_METHODS.get(intake.touchpoint_type, Method.API)
+    if claims and links is not None:
         consent.apply_claims(
             session,
-            lead_id,
+            lead,
             claims,
-            method=method,
+            method=_CONSENT_METHODS.get(intake.touchpoint_type, Method.API),
             method_ref=actor,
             email=given[0],
             phone=given[1],
+            links=links,
         )
 
 
@@ -217,7 +226,12 @@ def _audit(
 
 
 def run_intake_batch(
-    session: Session, intakes: Sequence[Intake], *, actor: str, mx: MxLookup | None = None
+    session: Session,
+    intakes: Sequence[Intake],
+    *,
+    actor: str,
+    mx: MxLookup | None = None,
+    links: ConsentLinks | None = None,
 ) -> list[tuple[IntakeResult, Lead] | ValidationFailed]:
     """Many intakes in one transaction, each in its own savepoint: an invalid one is answered
     with its errors and leaves the others stored. Later items see the earlier ones (the same
@@ -235,7 +249,7 @@ def run_intake_batch(
     for intake in intakes:
         try:
             with session.begin_nested():
-                answers.append(run_intake(session, intake, actor=actor, mx=mx))
+                answers.append(run_intake(session, intake, actor=actor, mx=mx, links=links))
         except ValidationFailed as exc:
             answers.append(exc)
     return answers

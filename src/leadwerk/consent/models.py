@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from leadwerk.consent.types import EventKind, Method
+from leadwerk.consent.types import EventKind, Method, RequestStatus
 from leadwerk.storage.base import Base, BigId, EnumValue, JSONDoc, UTCDateTime, utcnow
 
 
@@ -70,3 +70,28 @@ class ConsentEvent(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64))
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OptInRequest(Base):
+    """One double opt-in: the confirmation email sent for a purpose, waiting for the person to
+    follow its link (signed, expiring, single use: `consent.rules.sign_token`)."""
+
+    __tablename__ = "opt_in_requests"
+    __table_args__ = (Index("ix_opt_in_requests_status_expires_at", "status", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(64))
+    text_id: Mapped[int | None] = mapped_column(ForeignKey("consent_texts.id", ondelete="RESTRICT"))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consent_events.id", ondelete="SET NULL")
+    )
+    email: Mapped[str | None] = mapped_column(String(320))  # where the confirmation went
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[RequestStatus] = mapped_column(EnumValue(RequestStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # confirmed, expired, …

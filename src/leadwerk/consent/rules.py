@@ -10,7 +10,9 @@ sequence numbers name where.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import ipaddress
 import json
 from collections.abc import Iterable, Mapping
@@ -98,3 +100,35 @@ def clean_ip(value: str | None) -> tuple[str | None, str | None]:
         return str(ipaddress.ip_address(value.strip())), None
     except ValueError:
         return None, "Give an IPv4 or IPv6 address, such as 203.0.113.7."
+
+
+# --- links a person follows from an email ----------------------------------------------------
+
+
+def derive_key(secret: str, use: str) -> bytes:
+    """A key of its own per use (confirmation links, unsubscribe links, evidence bundles),
+    derived from the installation's secret, so one kind of token can never pass for another."""
+    return hmac.new(secret.encode("utf-8"), f"leadwerk:{use}".encode(), hashlib.sha256).digest()
+
+
+def _mac(key: bytes, body: str) -> str:
+    digest = hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()[:18]
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+def sign_token(key: bytes, subject_id: int, expires_at: int) -> str:
+    """`<id>.<expiry as Unix time>.<MAC>`: names what it is for and until when, and cannot be
+    made or changed without the key."""
+    body = f"{subject_id}.{expires_at}"
+    return f"{body}.{_mac(key, body)}"
+
+
+def read_token(key: bytes, token: str) -> tuple[int, int] | None:
+    """(id, expiry) of a token this key signed; None for anything else."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    body = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_mac(key, body), parts[2]):
+        return None
+    return int(parts[0]), int(parts[1])

@@ -8,11 +8,10 @@ ledger is the only truth, so a merge (which moves the entries) needs no rule of 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
@@ -22,12 +21,9 @@ from leadwerk.consent.models import ConsentEvent, ConsentPurpose, ConsentText
 from leadwerk.consent.types import (
     ChainLink,
     ChainReport,
-    ClaimAction,
-    ConsentClaim,
     ConsentStatus,
     EventContent,
     EventKind,
-    Method,
 )
 from leadwerk.errors import NotFound, ValidationFailed
 from leadwerk.storage.base import utcnow
@@ -262,108 +258,3 @@ def verify(db: Database, *, batch: int = 5000) -> tuple[ChainReport, str]:
     with closing(_links(db, batch)) as links:  # (a break stops the read at once)
         report = rules.verify_chain(remember(links))
     return report, head
-
-
-# --- claims from the channels -----------------------------------------------------------------
-
-MAX_CLAIMS = 20
-CLOCK_SKEW = timedelta(minutes=10)  # a claimed time this far ahead of our clock is accepted
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedClaim:
-    claim: ConsentClaim
-    purpose: ConsentPurpose
-    text: ConsentText | None
-    ip: str | None
-
-
-def check_claims(session: Session, claims: Sequence[ConsentClaim]) -> list[CheckedClaim]:
-    """Every claim checked before anything is written: a known purpose; for a grant, the
-    text the person saw, of that purpose (no consent without its wording); a usable IP."""
-    errors: dict[str, str] = {}
-    if len(claims) > MAX_CLAIMS:
-        raise ValidationFailed({"consents": f"At most {MAX_CLAIMS} consent claims at once."})
-    purposes = {p.name: p for p in list_purposes(session)}
-    checked: list[CheckedClaim] = []
-    for n, claim in enumerate(claims):
-        where = f"consents.{n}"
-        purpose = purposes.get(claim.purpose)
-        if purpose is None:
-            errors[f"{where}.purpose"] = (
-                f"Unknown purpose {claim.purpose[:64]!r}; use one of {', '.join(sorted(purposes))}."
-            )
-            continue
-        text = None
-        if claim.text_id is not None:
-            text = session.get(ConsentText, claim.text_id)
-            if text is None or text.purpose_id != purpose.id:
-                errors[f"{where}.text_id"] = (
-                    f"There is no text {claim.text_id} of the purpose {purpose.name!r}."
-                )
-                continue
-        elif claim.action is ClaimAction.GRANT:
-            errors[f"{where}.text_id"] = (
-                "A grant needs the text the person agreed to (its id; see the purpose's texts)."
-            )
-            continue
-        ip, problem = rules.clean_ip(claim.ip)
-        if problem:
-            errors[f"{where}.ip"] = problem
-            continue
-        if claim.occurred_at is not None and claim.occurred_at > utcnow() + CLOCK_SKEW:
-            errors[f"{where}.occurred_at"] = "The time of a consent cannot lie in the future."
-            continue
-        checked.append(CheckedClaim(claim, purpose, text, ip))
-    if errors:
-        raise ValidationFailed(errors, "Some consent claims are invalid.")
-    return checked
-
-
-def apply_claims(
-    session: Session,
-    lead_id: int,
-    claims: Sequence[CheckedClaim],
-    *,
-    method: Method,
-    method_ref: str | None,
-    email: str | None,
-    phone: str | None,
-) -> list[ConsentEvent]:
-    """Record checked claims for a lead: a grant as GRANTED, or for a purpose with double
-    opt-in as CONFIRMATION_REQUESTED (unless consent is in force already: nothing new to
-    confirm); a withdrawal as WITHDRAWN. Returns the entries written."""
-    now = utcnow()
-    written = []
-    for item in claims:
-        claim = item.claim
-        if claim.action is ClaimAction.WITHDRAW:
-            kind = EventKind.WITHDRAWN
-        elif item.purpose.double_opt_in:
-            current = status_of(session, lead_id, item.purpose.name)
-            if current is not None and current.status is ConsentStatus.GRANTED:
-                continue
-            kind = EventKind.CONFIRMATION_REQUESTED
-        else:
-            kind = EventKind.GRANTED
-        evidence: dict[str, Any] = {}
-        if item.text is not None:
-            evidence.update(text=item.text.text, language=item.text.language)
-            evidence["version"] = item.text.version
-        if claim.source:
-            evidence["source"] = claim.source
-        content = EventContent(
-            kind=kind,
-            purpose=item.purpose.name,
-            text_id=item.text.id if item.text is not None else None,
-            method=method,
-            occurred_at=claim.occurred_at or now,
-            email=email,
-            phone=phone,
-            method_ref=method_ref,
-            ip=item.ip,
-            user_agent=claim.user_agent[:500] if claim.user_agent else None,
-            evidence=evidence,
-        )
-        written.append(record(session, lead_id, content))
-    return written

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadwerk.settings import Settings
 
 
 class EventKind(StrEnum):
@@ -69,6 +72,24 @@ class ConsentStatus(StrEnum):
             "pending": "Waiting for confirmation",
             "withdrawn": "Withdrawn",
             "expired": "Expired unconfirmed",
+        }[self.value]
+
+
+class RequestStatus(StrEnum):
+    """A double opt-in request."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # the person withdrew (or objected) before confirming
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Waiting for confirmation",
+            "confirmed": "Confirmed",
+            "expired": "Expired",
+            "withdrawn": "Withdrawn",
         }[self.value]
 
 
@@ -149,3 +170,24 @@ class ChainReport:
     @property
     def intact(self) -> bool:
         return self.broken_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentLinks:
+    """What writing a link into an email needs: where Leadwerk is reached, the secret the
+    links are signed with, and how long a confirmation link holds (`confirm_hours`; one
+    reminder after `reminder_hours`)."""
+
+    base_url: str
+    secret_key: str
+    confirm_hours: int = 72
+    reminder_hours: int = 24
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConsentLinks:
+        return cls(
+            base_url=settings.public_url,
+            secret_key=settings.secret_key,
+            confirm_hours=settings.consent_confirm_hours,
+            reminder_hours=settings.consent_reminder_hours,
+        )

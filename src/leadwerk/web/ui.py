@@ -10,6 +10,7 @@ from leadwerk.settings import Environment
 from leadwerk.web import (
     api_keys,
     auth,
+    consent_public,
     delivery,
     duplicates,
     errors,
@@ -34,6 +35,7 @@ VIEW_MODULES = (
     imports,
     forms,
     public_forms,
+    consent_public,
     tracking,
     delivery,
     webhooks,

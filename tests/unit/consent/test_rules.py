@@ -127,3 +127,32 @@ def test_refused_transitions(
 ) -> None:
     with pytest.raises(rules.TransitionRefused, match=why):
         rules.next_status(current, kind, double_opt_in=double)
+
+
+def test_tokens_are_signed_and_read_back() -> None:
+    key = rules.derive_key("s" * 40, "confirm")
+    token = rules.sign_token(key, 42, 1_900_000_000)
+    assert token.startswith("42.1900000000.")
+    assert rules.read_token(key, token) == (42, 1_900_000_000)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "43.1900000000.{mac}",  # another id under the same MAC
+        "42.1999999999.{mac}",  # a later expiry
+        "42.1900000000.AAAAAAAAAAAAAAAAAAAAAAAA",
+        "42.1900000000",
+        "x.1900000000.{mac}",
+        "",
+    ],
+)
+def test_a_changed_or_made_up_token_is_refused(token: str) -> None:
+    key = rules.derive_key("s" * 40, "confirm")
+    mac = rules.sign_token(key, 42, 1_900_000_000).rsplit(".", 1)[1]
+    assert rules.read_token(key, token.format(mac=mac)) is None
+
+
+def test_a_token_of_one_use_does_not_pass_for_another() -> None:
+    confirm, unsubscribe = (rules.derive_key("s" * 40, use) for use in ("confirm", "unsubscribe"))
+    assert rules.read_token(unsubscribe, rules.sign_token(confirm, 42, 1_900_000_000)) is None
