@@ -39,18 +39,23 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # What start-up built lives as long as the process: keep the collector off it.
         gc.freeze()
-        worker = None
+        worker = scheduler = None
         if embedded_worker:
+            from leadwerk.scheduler import build_scheduler
             from leadwerk.worker import build_worker
 
             worker = build_worker(container, name=f"embedded@{socket.gethostname()}:{os.getpid()}")
             worker.start()
-            log.info("embedded worker started")
+            scheduler = build_scheduler(container)
+            scheduler.start()
+            log.info("embedded worker and scheduler started")
         tracking_writer.start()
         try:
             yield
         finally:
             tracking_writer.stop()  # writes the events still waiting before the database goes
+            if scheduler is not None:
+                scheduler.stop()
             if worker is not None:
                 worker.stop()
             if db is None:

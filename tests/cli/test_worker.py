@@ -42,6 +42,10 @@ def database(fresh_database_url: str) -> Iterator[Database]:
     db.dispose()
 
 
+# what --once prints of the scheduled jobs when there is nothing to do
+HOUSEKEEPING = "consent.housekeeping: 0 double opt-in reminders sent, 0 requests expired\n"
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,7 +62,7 @@ def test_once_delivers_what_is_due_and_exits(
         receiver.secret = endpoint.secret
         r = invoke("worker", "--once", "--name", "cron-1", "--database-url", fresh_database_url)
         assert r.exit_code == 0, r.output
-        assert r.stdout == "Processed 1 outbox messages.\n"
+        assert r.stdout == "Processed 1 outbox messages.\n" + HOUSEKEEPING
         [received] = receiver.wait_for(1, timeout=1)
     assert received.signature_valid is True
     assert received.headers["Leadwerk-Delivery"] == key
@@ -76,9 +80,9 @@ def test_once_schedules_a_retry_when_the_receiver_is_down(
         make_message(s, make_endpoint(s, url=f"http://127.0.0.1:{_closed_port()}/in"))
     r = invoke("worker", "--once", "--database-url", fresh_database_url)
     assert r.exit_code == 0, r.output
-    assert r.stdout == "Processed 1 outbox messages.\n"
+    assert r.stdout == "Processed 1 outbox messages.\n" + HOUSEKEEPING
     r = invoke("worker", "--once", "--database-url", fresh_database_url)
-    assert r.stdout == "Processed 0 outbox messages.\n"  # the retry is 30 s away
+    assert r.stdout == "Processed 0 outbox messages.\n" + HOUSEKEEPING  # retry in 30 s
     with database.read() as s:
         message = s.scalars(select(OutboxMessage)).one()
         assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
@@ -98,7 +102,7 @@ def test_refuses_postgresql_behind_head_and_upgrades_sqlite(
     try:
         if fresh_database_url.startswith("sqlite"):
             assert r.exit_code == 0, r.output
-            assert r.stdout == "Processed 0 outbox messages.\n"
+            assert r.stdout == "Processed 0 outbox messages.\n" + HOUSEKEEPING
             assert schema.status(engine).at_head
         else:
             assert r.exit_code == 1

@@ -16,6 +16,7 @@ import typer
 from leadwerk.cli.common import DatabaseUrlOption, console, database, domain_errors, load_settings
 from leadwerk.container import Container
 from leadwerk.observability import configure_logging
+from leadwerk.scheduler import build_scheduler
 from leadwerk.worker import build_worker
 
 log = logging.getLogger("leadwerk.cli.worker")
@@ -63,28 +64,36 @@ def worker(
     once: bool = typer.Option(
         False,
         "--once",
-        help="Deliver what is due now, then exit (for cron jobs and tests). Failed deliveries "
-        "are scheduled for their retry as usual.",
+        help="Deliver what is due now and run each scheduled job once, then exit (for cron "
+        "jobs and tests). Failed deliveries are scheduled for their retry as usual.",
     ),
 ) -> None:
-    """Deliver the outbox: signed webhooks, with retries and a dead-letter state. Run one or
-    more next to `leadwerk serve --no-worker`; on PostgreSQL any number of workers on any
-    machines share the work. Stops cleanly on SIGTERM or Ctrl-C."""
+    """Deliver the outbox (signed webhooks and email, with retries and a dead-letter state)
+    and run the scheduled jobs (double opt-in reminders and expiry). Run one or more next to
+    `leadwerk serve --no-worker`; on PostgreSQL any number of workers on any machines share
+    the work. Stops cleanly on SIGTERM or Ctrl-C."""
     settings = load_settings(database_url=database_url)
     configure_logging(settings.log_level, settings.log_format.value)
     with domain_errors(), database(settings) as db:
-        the_worker = build_worker(Container.build(settings, db), name=name or default_name())
+        container = Container.build(settings, db)
+        the_worker = build_worker(container, name=name or default_name())
+        scheduler = build_scheduler(container)
         with _stop_on_signals(the_worker.request_stop) as stopped:
             if once:
                 try:
                     processed = the_worker.drain()
+                    jobs = scheduler.run_due(force=True)
                 finally:
                     the_worker.stop()
                 console.print(f"Processed {processed} outbox messages.")
+                for job, report in jobs.items():
+                    console.print(f"{job}: {report}")
                 return
             the_worker.start()
+            scheduler.start()
             try:
                 while not stopped.wait(1.0) and the_worker.running:
                     pass
             finally:
+                scheduler.stop()
                 the_worker.stop()
