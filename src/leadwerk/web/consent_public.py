@@ -1,7 +1,9 @@
 """The pages a person reaches from a consent email, without signing in: `/c/{token}`, the
-double opt-in confirmation. The link only shows the page; its button (a POST) confirms, so a
-mail scanner that opens every link cannot confirm for the person. The token in the address is
-the secret (signed, expiring, single use), so the page needs no session and no CSRF cookie."""
+double opt-in confirmation; `/u/{purpose}/{token}`, unsubscribing from one purpose (also the
+one-click POST of RFC 8058); `/p/{token}`, the preference center. A link only shows its page;
+a button (a POST) acts, so a mail scanner that opens every link cannot act for the person. The
+token in the address is the proof (signed by us, expiring), so the pages need no session and
+no CSRF cookie."""
 
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from leadwerk.consent import optin
-from leadwerk.consent.types import RequestStatus
+from leadwerk.consent import mailing, optin
+from leadwerk.consent import service as consent
+from leadwerk.consent.types import Method, RequestStatus
 from leadwerk.container import Container
 from leadwerk.errors import Conflict, NotFound
+from leadwerk.identity import merging
+from leadwerk.leads.models import Lead
 from leadwerk.storage.base import utcnow
 from leadwerk.web import i18n, security
 from leadwerk.web.templating import Templates
@@ -113,3 +119,109 @@ async def show_confirmation(token: str, request: Request) -> Response:
 @router.post("/c/{token}")
 async def confirm(token: str, request: Request) -> Response:
     return await run_in_threadpool(_confirm, request, token)
+
+
+# --- unsubscribe (RFC 8058) and the preference center -----------------------------------------
+
+
+def _lead_now(session: Session, lead_id: int) -> Lead | None:
+    """The lead a link was made for, or the lead it was merged into since."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        found = merging.current_survivor(session, lead_id)
+        lead = found[1] if found else None
+    return lead
+
+
+def _person_language(request: Request, lead: Lead | None) -> str:
+    if lead is not None and lead.language in i18n.SUPPORTED:
+        return lead.language
+    return _fallback_language(request)
+
+
+def _unsubscribe(request: Request, purpose: str, token: str, *, confirm: bool) -> Response:
+    c = _container(request)
+    invalid = "This link is not valid (any more)."
+    if len(token) > _TOKEN_MAX or len(purpose) > 64:
+        return _problem(request, invalid, 404)
+    try:
+        with c.db.transaction() as session:
+            lead = _lead_now(session, mailing.lead_of_unsubscribe(c.consent_links, purpose, token))
+            if lead is None:
+                return _problem(request, invalid, 404)
+            language = _person_language(request, lead)
+            label = consent.get_purpose(session, purpose)
+            context = {
+                "purpose": label.label_de if language == "de" else label.label_en,
+                "path": f"/u/{purpose}/{token}",
+                "done": confirm,
+            }
+            if confirm:
+                client = request.client.host if request.client else None
+                mailing.withdraw(
+                    session,
+                    lead.id,
+                    [purpose],
+                    method=Method.UNSUBSCRIBE,
+                    ip=client,
+                    user_agent=request.headers.get("user-agent"),
+                )
+    except NotFound as exc:
+        return _problem(request, exc.message, 404)
+    return _page(request, "consent/unsubscribe.html", context, language)
+
+
+@router.get("/u/{purpose}/{token}")
+async def show_unsubscribe(purpose: str, token: str, request: Request) -> Response:
+    return await run_in_threadpool(_unsubscribe, request, purpose, token, confirm=False)
+
+
+@router.post("/u/{purpose}/{token}")
+async def unsubscribe(purpose: str, token: str, request: Request) -> Response:
+    """The page's button, and the one-click POST of a mail program (RFC 8058: the body is
+    `List-Unsubscribe=One-Click`; no cookie, no session)."""
+    return await run_in_threadpool(_unsubscribe, request, purpose, token, confirm=True)
+
+
+def _preferences(request: Request, token: str, wanted: set[str] | None) -> Response:
+    c = _container(request)
+    invalid = "This link is not valid (any more)."
+    if len(token) > _TOKEN_MAX:
+        return _problem(request, invalid, 404)
+    try:
+        with c.db.transaction() as session:
+            lead = _lead_now(session, mailing.lead_of_preferences(c.consent_links, token))
+            if lead is None:
+                return _problem(request, invalid, 404)
+            language = _person_language(request, lead)
+            if wanted is not None:
+                client = request.client.host if request.client else None
+                mailing.set_preferences(
+                    session,
+                    lead.id,
+                    wanted,
+                    language=language,
+                    ip=client,
+                    user_agent=request.headers.get("user-agent"),
+                )
+            context = {
+                "choices": mailing.choices(session, lead.id, language),
+                "email": lead.email,
+                "path": f"/p/{token}",
+                "saved": wanted is not None,
+            }
+    except NotFound as exc:
+        return _problem(request, exc.message, 404)
+    return _page(request, "consent/preferences.html", context, language)
+
+
+@router.get("/p/{token}")
+async def show_preferences(token: str, request: Request) -> Response:
+    return await run_in_threadpool(_preferences, request, token, None)
+
+
+@router.post("/p/{token}")
+async def save_preferences(token: str, request: Request) -> Response:
+    form = await request.form()
+    wanted = {v for v in form.getlist("purpose") if isinstance(v, str)}
+    return await run_in_threadpool(_preferences, request, token, wanted)
