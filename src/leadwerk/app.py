@@ -12,7 +12,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from leadwerk import __version__, web
-from leadwerk.api import duplicates, health, inbound_hooks, leads, problems, tracking, webhooks
+from leadwerk.api import (
+    consent,
+    duplicates,
+    health,
+    inbound_hooks,
+    leads,
+    problems,
+    tracking,
+    webhooks,
+)
 from leadwerk.api.middleware import RequestContextMiddleware
 from leadwerk.container import Container
 from leadwerk.settings import Settings
@@ -74,6 +83,7 @@ def create_app(
     problems.install(app)
     app.include_router(health.router)
     app.include_router(leads.router)
+    app.include_router(consent.router)
     app.include_router(duplicates.router)
     app.include_router(duplicates.merges_router)
     app.include_router(webhooks.router)

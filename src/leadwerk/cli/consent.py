@@ -18,7 +18,7 @@ from leadwerk.cli.common import (
     fail,
     load_settings,
 )
-from leadwerk.consent import service
+from leadwerk.consent import evidence, service
 
 app = typer.Typer(help="Consent: purposes, their texts, the ledger.", no_args_is_help=True)
 JsonOption = typer.Option(False, "--json", help="Print one JSON object, nothing else.")
@@ -121,3 +121,21 @@ def publish(
         published = service.publish_text(session, purpose, language, text or "", actor="cli")
         version, text_id = published.version, published.id
     console.print(f"Published {purpose} ({language}) version {version} as text {text_id}.")
+
+
+@app.command("check-bundle")
+def check_bundle(
+    bundle_file: Path = typer.Argument(..., help="An evidence bundle downloaded from Leadwerk."),
+    database_url: str | None = DatabaseUrlOption,
+) -> None:
+    """Check that an evidence bundle is exactly as this server signed it (same
+    LEADWERK_SECRET_KEY) and that each entry still matches its hash. Exit code 1 if not."""
+    try:
+        document = json.loads(bundle_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"Cannot read {bundle_file} as JSON: {exc}", code=2)
+    settings = load_settings(database_url=database_url)
+    if not isinstance(document, dict) or not evidence.check(document, secret=settings.secret_key):
+        fail(f"{bundle_file} is not an unchanged evidence bundle of this server.")
+    entries = len(document.get("entries") or [])
+    console.print(f"{bundle_file} is unchanged: {entries} ledger entries, signed by this server.")
