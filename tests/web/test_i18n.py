@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from leadwerk.auth.models import User
 from leadwerk.auth.types import Role, Scope
+from leadwerk.consent.types import ConsentStatus, EventKind, Method
 from leadwerk.delivery.types import MessageStatus
 from leadwerk.leads.types import (
     Channel,
@@ -201,6 +202,9 @@ def _ui_msgids() -> set[str]:
         PhoneStatus,
         Seniority,
         JobFunction,
+        EventKind,
+        Method,
+        ConsentStatus,
     ):
         found.update(member.label for member in enum)
     return found

@@ -47,7 +47,7 @@ class Method(StrEnum):
     def label(self) -> str:
         return {
             "form": "Form",
-            "import": "Import",
+            "import": "File import",
             "api": "API",
             "double_opt_in": "Double opt-in link",
             "preference_center": "Preference center",

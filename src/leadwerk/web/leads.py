@@ -3,6 +3,7 @@ and edit. The address of a lead merged away leads on to the lead it was merged i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
@@ -17,6 +18,8 @@ from leadwerk.auth.models import User
 from leadwerk.auth.rules import allows, can_see_lead, lead_visibility
 from leadwerk.auth.types import Scope
 from leadwerk.capture import service as capture
+from leadwerk.consent import evidence
+from leadwerk.consent import service as consent
 from leadwerk.errors import ValidationFailed
 from leadwerk.identity import queries as identity_queries
 from leadwerk.leads import queries
@@ -150,6 +153,13 @@ def _detail(
             page, identity_queries.merges_of(session, lead.id), names, lead.id, can_merge
         )
         merge_notice = duplicates.merge_notice(page, session, lead.id, merge, can_merge)
+        consent_card = {
+            "statuses": [
+                {"purpose": p, "status": s.status, "since": s.event.occurred_at}
+                for p, s in sorted(consent.statuses(session, lead.id).items())
+            ],
+            "history": consent.history(session, lead.id),
+        }
     return page.render(
         "leads/detail.html",
         {
@@ -167,6 +177,7 @@ def _detail(
             "notice": page.notice(NOTICES, notice),
             "merges": merges,
             "merge_notice": merge_notice,
+            "consent": consent_card,
         },
     )
 
@@ -227,3 +238,18 @@ def edit_lead(lead_id: int, page: LeadsPage, form: Form) -> Response:
         # Handed to someone else: this user may no longer open it.
         return page.redirect("/leads?notice=handed_over")
     return page.redirect(f"/leads/{lead_id}?notice=saved")
+
+
+@router.get("/leads/{lead_id:rowid}/consent-evidence.json")
+def consent_evidence(lead_id: int, page: LeadsPage) -> Response:
+    """The lead's consent evidence bundle, signed by the server, as a download."""
+    with page.container.db.read() as session:
+        lead = leads.get_visible_lead(session, page.user, lead_id)
+        document = evidence.bundle(session, lead.id, secret=page.settings.secret_key)
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="consent-evidence-lead-{lead_id}.json"'
+        },
+    )
