@@ -316,6 +316,8 @@ def _create_if_new(
         created_at=now,
         updated_at=now,
         last_activity_at=occurred_at,
+        restricted_at=None,
+        profiling_objected_at=None,
     )
     params = {"email_key": clean.email_key, **{f"l_{k}": v for k, v in values.items()}}
     conn = session.connection()

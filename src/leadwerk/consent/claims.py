@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadwerk.consent import optin, rules, service
+from leadwerk.consent import optin, privacy, rules, service
 from leadwerk.consent.models import ConsentEvent, ConsentPurpose, ConsentText
 from leadwerk.consent.types import (
     ClaimAction,
@@ -97,8 +97,15 @@ def apply_claims(
     written."""
     now = utcnow()
     written = []
+    # a person who was erased or objected comes back into marketing only by their own
+    # consent: an import's claim to one is not theirs
+    suppressed = method is Method.IMPORT and privacy.is_suppressed(
+        session, links.secret_key, email_key=lead.email_key, phone=lead.phone
+    )
     for item in claims:
         claim = item.claim
+        if suppressed and claim.action is ClaimAction.GRANT:
+            continue
         if claim.action is ClaimAction.WITHDRAW:
             kind = EventKind.WITHDRAWN
         elif item.purpose.double_opt_in:

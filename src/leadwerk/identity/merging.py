@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     insert,
-    inspect,
     or_,
     select,
     update,
@@ -40,6 +39,7 @@ from leadwerk.identity.types import MergeReason, PairStatus
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.storage.base import EnumValue, UTCDateTime, utcnow
+from leadwerk.storage.references import references
 
 _leads = cast(Table, Lead.__table__)
 _pairs = cast(Table, DuplicatePair.__table__)
@@ -61,29 +61,17 @@ _DECIDED = frozenset(
         "account_id",
         "attributes",
         "last_activity_at",
+        *survivorship.PRIVACY,
     }
 )
 
 _ALIASES_OF = select(EmailAlias.email_key).where(EmailAlias.lead_id == bindparam("lead_id"))
 
-_references: dict[tuple[str, str], list[tuple[str, str]]] = {}
-
 
 def lead_references(connection: Connection) -> list[tuple[str, str]]:
     """(table, column) of every foreign key to `leads.id` in this database but those with
-    rules of their own, read from its catalogue once per database."""
-    key = (connection.dialect.name, connection.engine.url.render_as_string(hide_password=True))
-    if key not in _references:
-        inspector = inspect(connection)
-        found: list[tuple[str, str]] = []
-        for table in sorted(inspector.get_table_names()):
-            if table in _OWN_RULES or table == "leads":
-                continue
-            for fk in inspector.get_foreign_keys(table):
-                if fk["referred_table"] == "leads" and fk["referred_columns"] == ["id"]:
-                    found.extend((table, column) for column in fk["constrained_columns"])
-        _references[key] = found
-    return _references[key]
+    rules of their own."""
+    return [ref for ref in references(connection, "leads") if ref[0] not in _OWN_RULES]
 
 
 def _json(value: Any) -> Any:

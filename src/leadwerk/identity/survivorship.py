@@ -11,7 +11,8 @@ first name with the other's last name. For a group both leads fill differently:
 
 The rest follows what each field means: first touch from the lead created first, the stage
 furthest along, the hotter temperature, the higher scores, the survivor's owner and account
-unless it has none, the union of attributes, the later last activity. Every difference is a
+unless it has none, the union of attributes, the later last activity, a restriction or an
+objection of either lead (the earlier one). Every difference is a
 `Decision`, so the losing value is kept in the merge's history.
 """
 
@@ -54,6 +55,7 @@ STAGE_ORDER = (
 )
 TEMPERATURE_ORDER = ("cold", "warm", "hot")
 SCORES = ("fit_score", "engagement_score", "score")
+PRIVACY = ("restricted_at", "profiling_objected_at")
 
 
 class Why(StrEnum):
@@ -238,6 +240,10 @@ class _Merge:
                 self.decide(f"attributes.{key}", kept, why, shown)
         self.values["attributes"] = combined
 
+    def earliest(self, name: str) -> None:
+        times = [v[name] for v in self.sides.values() if v.get(name) is not None]
+        self.values[name] = min(times) if times else None
+
     def latest(self, name: str) -> None:
         times = [v[name] for v in self.sides.values() if v.get(name) is not None]
         self.values[name] = max(times) if times else None
@@ -259,6 +265,8 @@ def survive(
     merge.survivor_unless_empty(("account_id",))
     merge.attributes()
     merge.latest("last_activity_at")
+    for name in PRIVACY:  # the stricter wins: a restriction or objection of either lead holds
+        merge.earliest(name)
     return Outcome(merge.values, merge.decisions)
 
 

@@ -139,6 +139,10 @@ class Lead(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # data subject rights (consent.privacy): processing restricted (Art. 18 GDPR), objection
+    # to profiling (Art. 21); either stops scoring and automation for the person
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    profiling_objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Touchpoint(Base):

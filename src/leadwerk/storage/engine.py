@@ -145,5 +145,17 @@ class Database:
         with self._write_lock, self._write() as session, session.begin():
             yield session
 
+    def scrub(self) -> bool:
+        """After data was erased: on SQLite, move the write-ahead log into the database file
+        and empty it, so no old copy of an erased page stays in `-wal` (the erasing
+        connection zeroed the freed space with `secure_delete`). True when the log could be
+        emptied (a reader still busy keeps part of it: call again). On PostgreSQL deleted rows
+        are gone for every transaction; autovacuum reuses their space."""
+        if self.engine.dialect.name != "sqlite":
+            return True
+        with self.engine.connect() as connection:
+            busy, _log, _moved = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        return not busy
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -50,6 +50,8 @@ def lead(**values: Any) -> dict[str, Any]:
         "account_id": None,
         "attributes": {},
         "last_activity_at": None,
+        "restricted_at": None,
+        "profiling_objected_at": None,
         "created_at": OLD,
         "updated_at": OLD,
     }
@@ -218,3 +220,10 @@ def test_to_restore_puts_back_only_what_nobody_changed_since() -> None:
     set_by_merge = {"email": "b@y.de", "phone": "+4930", "stage": "mql"}
     now = {"email": "b@y.de", "phone": "+4940", "stage": "mql"}
     assert to_restore(before, set_by_merge, now) == {"email": "a@x.de", "stage": "lead"}
+
+
+def test_a_restriction_or_objection_of_either_lead_holds() -> None:
+    values = survive(lead(), lead(restricted_at=NEW, profiling_objected_at=OLD)).values
+    assert (values["restricted_at"], values["profiling_objected_at"]) == (NEW, OLD)
+    both = survive(lead(restricted_at=NEW), lead(restricted_at=OLD)).values
+    assert both["restricted_at"] == OLD
