@@ -15,6 +15,7 @@ from leadwerk.cli import (
     duplicates,
     hooks,
     imports,
+    privacy,
     serve,
     users,
     worker,
@@ -40,6 +41,7 @@ app.add_typer(hooks.app, name="hooks")
 app.add_typer(duplicates.app, name="duplicates")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(consent.app, name="consent")
+app.add_typer(privacy.app, name="privacy")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.export_app, name="export")
 

@@ -12,8 +12,11 @@ anonymous row for analytics (day, channel, stage).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -166,6 +169,33 @@ _MERGE_COLUMNS = (
     "decisions",
     "undone_at",
 )
+
+
+def export_files(sections: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
+    """The export as files: `person.json` with every section, and one CSV per section (nested
+    values as JSON text; cells that a spreadsheet would run as a formula are escaped)."""
+    files = {"person.json": json.dumps(sections, ensure_ascii=False, indent=2).encode("utf-8")}
+    for name, rows in sections.items():
+        if not rows or name == "consent_evidence":
+            continue
+        columns = sorted({key for row in rows for key in row})
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        files[f"{name}.csv"] = out.getvalue().encode("utf-8-sig")
+    files["consent-evidence.json"] = json.dumps(
+        sections.get("consent_evidence", [{}])[0], ensure_ascii=False, indent=2
+    ).encode("utf-8")
+    return files
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- erasure (Art. 17) ------------------------------------------------------------------------

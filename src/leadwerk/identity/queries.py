@@ -13,7 +13,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from leadwerk.errors import ValidationFailed
+from leadwerk.identity import merging, service
 from leadwerk.identity.models import DuplicatePair, LeadMerge
+from leadwerk.identity.rules import canonical_email
 from leadwerk.identity.types import PairStatus
 from leadwerk.leads.models import Lead
 
@@ -183,3 +185,19 @@ def merges_of(session: Session, lead_id: int) -> list[LeadMerge]:
             .order_by(LeadMerge.id.desc())
         )
     )
+
+
+def find_person(session: Session, email_or_id: str) -> Lead | None:
+    """The lead a person is: by its id (a lead merged away is followed to the lead it is now),
+    else by an address of theirs (its canonical key, or an alias)."""
+    text = email_or_id.strip()
+    if text.isdigit() and int(text) < 2**63:
+        lead = session.get(Lead, int(text))
+        if lead is None:
+            found = merging.current_survivor(session, int(text))
+            lead = found[1] if found else None
+        return lead
+    key = canonical_email(text)
+    if not key:
+        return None
+    return service.oldest_with_email_key(session, key) or service.lead_for_alias(session, key)
