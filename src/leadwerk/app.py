@@ -18,6 +18,7 @@ from leadwerk.api import (
     health,
     inbound_hooks,
     leads,
+    privacy,
     problems,
     tracking,
     webhooks,
@@ -84,6 +85,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(leads.router)
     app.include_router(consent.router)
+    app.include_router(privacy.router)
     app.include_router(duplicates.router)
     app.include_router(duplicates.merges_router)
     app.include_router(webhooks.router)

@@ -27,6 +27,7 @@ class Scope(StrEnum):
     HOOKS_MANAGE = "hooks:manage"
     TRACKING_WRITE = "tracking:write"
     LEADS_MERGE = "leads:merge"
+    PRIVACY_MANAGE = "privacy:manage"
 
     @property
     def label(self) -> str:
@@ -41,6 +42,8 @@ class Scope(StrEnum):
             "hooks:manage": "Set up inbound lead hooks and retry their failed deliveries",
             "tracking:write": "Send site tracking events from a server",
             "leads:merge": "Review duplicates, merge leads and undo merges",
+            "privacy:manage": "Export and erase a person's data, restrict processing, record "
+            "objections",
         }[self.value]
 
 
