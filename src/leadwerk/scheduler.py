@@ -1,6 +1,6 @@
 """The scheduler: jobs that run every few minutes in the background of `leadwerk serve` (with
-its embedded worker) and of every `leadwerk worker`. Today: consent housekeeping (the one
-reminder of an unconfirmed double opt-in, and its expiry).
+its embedded worker) and of every `leadwerk worker`: consent housekeeping every five minutes
+(the one reminder of an unconfirmed double opt-in, and its expiry) and retention once a day.
 
 Several processes may run a scheduler; each job takes a lock of its own for its transaction
 (`pg_try_advisory_xact_lock` on PostgreSQL; SQLite's writers run one at a time anyway), so a
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadwerk.consent import optin
+from leadwerk.consent import optin, retention
 from leadwerk.container import Container
 from leadwerk.storage.engine import Database
 
@@ -101,5 +101,16 @@ def consent_housekeeping(container: Container) -> Job:
     return Job("consent.housekeeping", 300.0, run)
 
 
+def retention_run(container: Container) -> Job:
+    policy = retention.RetentionPolicy.from_settings(container.settings)
+    secret = container.settings.secret_key
+
+    def run(session: Session) -> str:
+        done = retention.run(session, policy, secret=secret)
+        return ", ".join(f"{r.data_class} {r.count}" for r in done if r.days)
+
+    return Job("retention", 24 * 3600.0, run)
+
+
 def build_scheduler(container: Container) -> Scheduler:
-    return Scheduler(container.db, [consent_housekeeping(container)])
+    return Scheduler(container.db, [consent_housekeeping(container), retention_run(container)])

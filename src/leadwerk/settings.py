@@ -225,6 +225,50 @@ class Settings(BaseSettings):
         "(only if that is before it expires).",
     )
 
+    privacy_controller: str = Field(
+        "",
+        description="The controller named in the records of processing (Art. 30 GDPR): name, "
+        "address and contact of the company, e.g. `Muster GmbH, Hauptstr. 1, 10115 Berlin, "
+        "datenschutz@muster.de`.",
+    )
+    privacy_dpo: str = Field(
+        "", description="The data protection officer's name and contact, for the same records."
+    )
+    privacy_processors: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Processors that receive personal data, as a JSON list of objects with "
+        '`name`, `service` and `country`, e.g. `[{"name": "Mailhost AG", "service": "email '
+        'delivery", "country": "DE"}]`.',
+    )
+    retention_unconfirmed_days: int = Field(
+        30,
+        ge=0,
+        description="Days after a double opt-in expired unconfirmed until the person is erased, "
+        "if Leadwerk holds nothing else about them (no consent in force, nobody owns the lead, "
+        "no other touchpoint). 0 keeps them.",
+    )
+    retention_inactive_lead_days: int = Field(
+        0,
+        ge=0,
+        description="Days without any activity after which a lead with no consent in force, no "
+        "owner and no stage past lead is erased. 0 (the default) keeps leads.",
+    )
+    retention_touchpoint_days: int = Field(
+        0, ge=0, description="Days a touchpoint is kept (its lead stays). 0 keeps them."
+    )
+    retention_tracking_days: int = Field(
+        395,
+        ge=0,
+        description="Days tracking events (page views, custom events) are kept; visitors left "
+        "without events and without a lead go with them. 0 keeps them.",
+    )
+    retention_log_days: int = Field(
+        90,
+        ge=0,
+        description="Days the delivery log, delivered and dropped outbox messages, stored API "
+        "answers (Idempotency-Key) and rejected form submissions are kept. 0 keeps them.",
+    )
+
     # --- mail (Email) ---
     smtp_url: str = Field(
         "file://var/mail",

@@ -1,4 +1,4 @@
-"""`leadwerk privacy export|erase|object|restrict` by address or id."""
+"""`leadwerk privacy export|erase|object|restrict|records` and `leadwerk retention run`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from leadwerk.capture import service as capture
@@ -88,3 +89,44 @@ def test_object_and_restrict(invoke: Invoke, fresh_database_url: str) -> None:
             assert lead.restricted_at is None
     finally:
         db.dispose()
+
+
+def test_records_of_processing(
+    invoke: Invoke, fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEADWERK_PRIVACY_CONTROLLER", "Muster GmbH, Berlin")
+    monkeypatch.setenv(
+        "LEADWERK_PRIVACY_PROCESSORS",
+        '[{"name": "Mailhost AG", "service": "email", "country": "DE"},'
+        ' {"name": "Cloudy Inc.", "service": "hosting", "country": "US"}]',
+    )
+    monkeypatch.setenv("LEADWERK_SMTP_URL", "smtp://mail.muster.de:587")
+    url = ["--database-url", fresh_database_url]
+    text = invoke("privacy", "records", *url)
+    assert text.exit_code == 0, text.output
+    assert "# Records of processing activities (Art. 30 GDPR)" in text.stdout
+    assert "- **Controller:** Muster GmbH, Berlin" in text.stdout
+    assert "| Newsletter (`newsletter`) | consent (Art. 6(1)(a) GDPR) | yes |" in text.stdout
+    assert "- Cloudy Inc.: hosting (US) — third country" in text.stdout
+    assert "- Mail server: mail.muster.de" in text.stdout
+    as_json = json.loads(invoke("privacy", "records", "--format", "json", *url).stdout)
+    assert as_json["third_country_transfers"] == ["Cloudy Inc."]
+    assert as_json["retention"]["technical logs"] == "90 days"
+
+
+def test_retention_run_and_dry_run(invoke: Invoke, fresh_database_url: str) -> None:
+    url = ["--database-url", fresh_database_url]
+    dry = invoke("retention", "run", "--dry-run", "--json", *url)
+    assert dry.exit_code == 0, dry.output
+    report = json.loads(dry.stdout)
+    assert report["dry_run"] is True
+    assert [(c["data_class"], c["days"], c["count"]) for c in report["classes"]] == [
+        ("unconfirmed_opt_ins", 30, 0),
+        ("inactive_leads", 0, 0),
+        ("touchpoints", 0, 0),
+        ("tracking", 395, 0),
+        ("logs", 90, 0),
+    ]
+    table = invoke("retention", "run", *url)
+    assert table.exit_code == 0, table.output
+    assert "unconfirmed_opt_ins" in table.stdout

@@ -43,7 +43,10 @@ def database(fresh_database_url: str) -> Iterator[Database]:
 
 
 # what --once prints of the scheduled jobs when there is nothing to do
-HOUSEKEEPING = "consent.housekeeping: 0 double opt-in reminders sent, 0 requests expired\n"
+HOUSEKEEPING = (
+    "consent.housekeeping: 0 double opt-in reminders sent, 0 requests expired\n"
+    "retention: unconfirmed_opt_ins 0, tracking 0, logs 0\n"
+)
 
 
 def _closed_port() -> int:

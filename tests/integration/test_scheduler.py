@@ -36,7 +36,8 @@ def test_consent_housekeeping_sends_the_reminder(db: Database, settings: Setting
         request.created_at -= timedelta(hours=25)
     scheduler = build_scheduler(container)
     assert scheduler.run_due() == {
-        "consent.housekeeping": "1 double opt-in reminders sent, 0 requests expired"
+        "consent.housekeeping": "1 double opt-in reminders sent, 0 requests expired",
+        "retention": "unconfirmed_opt_ins 0, tracking 0, logs 0",
     }
     assert scheduler.run_due() == {}  # not due again for five minutes
     with db.read() as session:

@@ -16,6 +16,7 @@ from leadwerk.cli import (
     hooks,
     imports,
     privacy,
+    retention,
     serve,
     users,
     worker,
@@ -42,6 +43,7 @@ app.add_typer(duplicates.app, name="duplicates")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(consent.app, name="consent")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(retention.app, name="retention")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(imports.export_app, name="export")
 

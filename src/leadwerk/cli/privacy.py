@@ -18,7 +18,8 @@ from leadwerk.cli.common import (
     fail,
     load_settings,
 )
-from leadwerk.consent import privacy
+from leadwerk.consent import privacy, records, retention
+from leadwerk.delivery.mail import mail_host
 from leadwerk.errors import NotFound
 from leadwerk.identity import queries
 from leadwerk.leads.models import Lead
@@ -140,3 +141,35 @@ def restrict(
         with db.transaction() as session:
             privacy.restrict(session, lead.id, actor=ACTOR, restricted=not lift)
     console.print(f"Lead {lead.id}: processing {'no longer ' if lift else ''}restricted.")
+
+
+class RecordsFormat(StrEnum):
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@app.command("records")
+def records_(
+    output_format: RecordsFormat = typer.Option(
+        RecordsFormat.MARKDOWN, "--format", help="markdown (to read and sign) or json."
+    ),
+    database_url: str | None = DatabaseUrlOption,
+) -> None:
+    """The records of processing activities (GDPR Art. 30), from the configured purposes and
+    texts, data classes, retention periods (LEADWERK_RETENTION_*), processors
+    (LEADWERK_PRIVACY_PROCESSORS), webhook receivers and mail server. Review and complete it."""
+    settings = load_settings(database_url=database_url)
+    given = records.RecordsInput(
+        controller=settings.privacy_controller,
+        dpo=settings.privacy_dpo,
+        processors=settings.privacy_processors,
+        retention=retention.RetentionPolicy.from_settings(settings),
+        confirm_hours=settings.consent_confirm_hours,
+        mail_host=mail_host(settings.smtp_url),
+    )
+    with domain_errors(), database(settings) as db, db.read() as session:
+        built = records.build(session, given)
+    if output_format is RecordsFormat.JSON:
+        sys.stdout.write(json.dumps(built, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(records.markdown(built))

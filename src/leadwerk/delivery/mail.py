@@ -218,6 +218,11 @@ def file_folder(url: str) -> Path | None:
     return Path(unquote(parts.netloc + parts.path))
 
 
+def mail_host(url: str) -> str | None:
+    """The mail server's host of `LEADWERK_SMTP_URL`, or None for the file transport."""
+    return None if file_folder(url) is not None else urlsplit(url).hostname
+
+
 def transport_from_url(url: str, *, timeout: float) -> MailTransport:
     folder = file_folder(url)
     if folder is not None:
