@@ -80,7 +80,7 @@ def create_app() -> FastAPI:
         now = datetime.now(UTC)
         statement = (
             insert(bench_leads)
-            .values(**body.model_dump(), created_at=now, updated_at=now)
+            .values(**body.model_dump(exclude={"consents"}), created_at=now, updated_at=now)
             .returning(bench_leads.c.id)
         )
         with engine.begin() as conn:

@@ -108,7 +108,7 @@ def apply_claims(
             continue
         if claim.action is ClaimAction.WITHDRAW:
             kind = EventKind.WITHDRAWN
-        elif item.purpose.double_opt_in:
+        elif item.purpose.double_opt_in or claim.confirm:
             current = service.status_of(session, lead.id, item.purpose.name)
             if current is not None and current.status is ConsentStatus.GRANTED:
                 continue

@@ -127,6 +127,26 @@ def publish_text(
     return published
 
 
+def text_for_wording(
+    session: Session, purpose_name: str, language: str, wording: str, *, actor: str
+) -> ConsentText:
+    """The text version with exactly this wording, published as the purpose's next version
+    if there is none: a form may word a purpose its own way, and what the person saw is then
+    a version of its own, never an approximation."""
+    purpose = get_purpose(session, purpose_name)
+    found = session.scalars(
+        select(ConsentText)
+        .where(
+            ConsentText.purpose_id == purpose.id,
+            ConsentText.language == language,
+            ConsentText.text == wording.strip(),
+        )
+        .order_by(ConsentText.version.desc())
+        .limit(1)
+    ).first()
+    return found or publish_text(session, purpose_name, language, wording, actor=actor)
+
+
 # --- the ledger -----------------------------------------------------------------------------
 
 

@@ -111,6 +111,7 @@ class ConsentClaim:
     ip: str | None = None
     user_agent: str | None = None
     source: str | None = None  # where, in the channel's words: "webinar landing page"
+    confirm: bool = False  # ask for confirmation by email even if the purpose does not need it
 
 
 @dataclass(frozen=True, slots=True)

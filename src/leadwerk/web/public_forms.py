@@ -478,6 +478,7 @@ def _submit(
         policy=SpamPolicy.from_settings(settings),
         challenge=_challenge(request),
         mx=_container(request).mx_lookup,
+        links=_container(request).consent_links,
     )
     if as_json:
         return _json_answer(request, form, language, outcome, cors)

@@ -509,3 +509,12 @@ def fill_seconds(rendered_at: datetime | None, submitted_at: datetime) -> float 
     if rendered_at is None:
         return None
     return round((submitted_at - rendered_at).total_seconds(), 3)
+
+
+def shown_text(text: Text, language: str) -> tuple[str, str]:
+    """(the language, the wording) a visitor in `language` is shown: the text in their
+    language, else in the other one (as `Text.get` falls back)."""
+    own = text.de if language == "de" else text.en
+    if own:
+        return language, own
+    return ("en", text.en) if language == "de" else ("de", text.de)

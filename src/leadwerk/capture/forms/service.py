@@ -36,6 +36,9 @@ from leadwerk.capture.spam.types import EXPIRED_MESSAGE, Rejection, SpamPolicy, 
 from leadwerk.capture.tracking import rules as tracking_rules
 from leadwerk.capture.tracking import service as tracking
 from leadwerk.capture.types import Intake
+from leadwerk.consent import rules as consent_rules
+from leadwerk.consent import service as consent
+from leadwerk.consent.types import ClaimAction, ConsentClaim, ConsentLinks
 from leadwerk.errors import NotFound, PermissionDenied, ValidationFailed
 from leadwerk.leads.types import TouchpointType
 from leadwerk.storage.base import utcnow
@@ -278,6 +281,7 @@ def receive(
     policy: SpamPolicy,
     challenge: ChallengeVerifier | None = None,
     mx: MxLookup | None = None,
+    links: ConsentLinks | None = None,
 ) -> SubmitOutcome:
     """Screen, check and store one submission.
 
@@ -315,7 +319,7 @@ def receive(
         return SubmitOutcome(errors=problems)
     look_up_early([clean.get("email")], mx)
     with db.transaction() as session:
-        return _accept(session, form, submission, clean, fill, secret, mx)
+        return _accept(session, form, submission, clean, fill, secret, mx, links)
 
 
 def _accept(
@@ -326,6 +330,7 @@ def _accept(
     fill: float | None,
     secret: str,
     mx: MxLookup | None,
+    links: ConsentLinks | None,
 ) -> SubmitOutcome:
     intake_values, attributes = rules.split_values(clean)
     # (text fields only, by name; Intake has others too)
@@ -339,9 +344,12 @@ def _accept(
         attributes=attributes,
         touchpoint_type=TouchpointType.FORM_SUBMISSION,
         occurred_at=submission.submitted_at,
+        consents=_claims(session, form, submission) if links is not None else (),
     )
     try:
-        result, _lead = capture.run_intake(session, intake, actor=f"form:{form.slug}", mx=mx)
+        result, _lead = capture.run_intake(
+            session, intake, actor=f"form:{form.slug}", mx=mx, links=links
+        )
     except ValidationFailed as exc:  # checked before, so only what the pipeline adds
         return SubmitOutcome(
             errors={k: Problem(_PIPELINE_PROBLEMS.get(k, rules.BAD_FORMAT)) for k in exc.errors}
@@ -360,6 +368,36 @@ def _accept(
         clean=clean,
         secret=secret,
     )
+
+
+def _claims(
+    session: Session, form: PublishedForm, submission: Submission
+) -> tuple[ConsentClaim, ...]:
+    """The ticked purposes that are consent purposes, as claims naming the text version with
+    the exact wording the visitor saw (published as a version of its own when the form words
+    it its own way); the form's double opt-in asks for confirmation of each."""
+    known = {p.name for p in consent.list_purposes(session)}
+    claims = []
+    for purpose in form.definition.purposes:
+        if purpose.purpose not in submission.consents or purpose.purpose not in known:
+            continue
+        language, wording = rules.shown_text(purpose.text, submission.language)
+        text = consent.text_for_wording(
+            session, purpose.purpose, language, wording, actor=f"form:{form.slug}@{form.version}"
+        )
+        claims.append(
+            ConsentClaim(
+                purpose=purpose.purpose,
+                action=ClaimAction.GRANT,
+                text_id=text.id,
+                occurred_at=submission.submitted_at,
+                ip=consent_rules.clean_ip(submission.ip)[0],  # (None for what is no address)
+                user_agent=rules.clip(submission.user_agent, 500),
+                source=f"form {form.slug}, version {form.version}",
+                confirm=form.definition.double_opt_in,
+            )
+        )
+    return tuple(claims)
 
 
 def _store(

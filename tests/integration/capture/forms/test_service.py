@@ -22,6 +22,8 @@ from leadwerk.capture.forms.types import (
     Text,
 )
 from leadwerk.capture.spam.types import EXPIRED_MESSAGE, SpamPolicy
+from leadwerk.consent.models import ConsentEvent, ConsentPurpose, ConsentText, OptInRequest
+from leadwerk.consent.types import ConsentLinks, EventKind, Method
 from leadwerk.errors import NotFound, PermissionDenied, ValidationFailed
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import Channel, TouchpointType
@@ -357,3 +359,61 @@ def test_many_views_spread_over_shards_and_sum_up(db: Database) -> None:
         ]
     assert 1 < len(rows) <= forms.STATS_SHARDS
     assert sum(r.views for r in rows) == 40
+
+
+def test_ticked_consent_purposes_go_into_the_ledger_with_the_wording_shown(db: Database) -> None:
+    """The form words the newsletter its own way: that wording becomes a text version of its
+    own, the ledger entry names it; the privacy notice (no consent purpose) stays evidence of
+    the submission; the newsletter needs double opt-in, so its email goes out."""
+    with db.transaction() as s:
+        make_form(s, slug="contact")
+    links = ConsentLinks("https://leads.example", TEST_SECRET)
+    outcome = forms.receive(
+        db,
+        _published(db, "contact"),
+        _submission("contact"),
+        secret=TEST_SECRET,
+        policy=POLICY,
+        links=links,
+    )
+    assert outcome.ok
+    with db.read() as s:
+        (event,) = s.scalars(select(ConsentEvent)).all()
+        assert (event.lead_id, event.purpose, event.kind, event.method) == (
+            outcome.lead_id,
+            "newsletter",
+            EventKind.CONFIRMATION_REQUESTED,
+            Method.FORM,
+        )
+        assert (event.ip, event.user_agent, event.method_ref) == (
+            "203.0.113.7",
+            "Mozilla/5.0 (test)",
+            "form:contact",
+        )
+        assert event.occurred_at == NOW
+        text = s.get(ConsentText, event.text_id)
+        assert text is not None
+        assert (text.language, text.version, text.text, text.created_by) == (
+            "de",
+            2,
+            "Senden Sie mir den monatlichen Newsletter.",
+            "form:contact@1",
+        )
+        assert s.scalars(select(OptInRequest.purpose)).all() == ["newsletter"]
+    again = forms.receive(
+        db,
+        _published(db, "contact"),
+        _submission("contact", values={**VALUES, "email": "b@example.de"}),
+        secret=TEST_SECRET,
+        policy=POLICY,
+        links=links,
+    )
+    assert again.ok
+    with db.read() as s:  # the same wording: the same version, not a third one
+        versions = s.scalars(
+            select(ConsentText.version)
+            .where(ConsentText.language == "de")
+            .join(ConsentPurpose, ConsentPurpose.id == ConsentText.purpose_id)
+            .where(ConsentPurpose.name == "newsletter")
+        ).all()
+        assert sorted(versions) == [1, 2]
