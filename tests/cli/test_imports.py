@@ -8,6 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from leadwerk.consent import service as consent
+from leadwerk.consent.models import ConsentEvent
+from leadwerk.consent.types import Method
 from leadwerk.leads.models import Lead
 from leadwerk.storage.engine import Database
 from tests.cli.conftest import Invoke
@@ -255,3 +258,40 @@ def test_export_csv_and_xlsx(invoke: Invoke, fresh_database_url: str, tmp_path: 
     )
     assert bad.exit_code == 2
     assert "stage: Unknown stage 'famous'" in bad.output
+
+
+def test_consent_text_records_the_yes_rows_in_the_ledger(
+    invoke: Invoke, fresh_database_url: str, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "messe.csv",
+        ["E-Mail;Vorname;Einwilligung", "anna@messe.example;Anna;ja", "bo@messe.example;Bo;nein"],
+    )
+    db = Database.from_url(fresh_database_url, pool_size=1)
+    try:
+        with db.read() as session:
+            purpose = consent.get_purpose(session, "sales_contact")
+            text_id = consent.current_text(session, purpose, "de").id
+    finally:
+        db.dispose()
+    common = ("--lawful-basis", "consent", "--evidence", "Messe X", "--database-url")
+    unknown = invoke(
+        "import", "leads", str(path), "--consent-text", "424242", *common, fresh_database_url
+    )
+    assert unknown.exit_code == 2
+    assert "consent_text: There is no consent text 424242" in unknown.output
+    assert "Traceback" not in unknown.output
+    assert _emails(fresh_database_url) == []
+    r = invoke(
+        "import", "leads", str(path), "--consent-text", str(text_id), *common, fresh_database_url
+    )
+    assert r.exit_code == 0, r.output
+    db = Database.from_url(fresh_database_url, pool_size=1)
+    try:
+        with db.read() as session:
+            events = session.scalars(select(ConsentEvent)).all()
+            assert [(e.email, e.purpose, e.method) for e in events] == [
+                ("anna@messe.example", "sales_contact", Method.IMPORT)
+            ]
+    finally:
+        db.dispose()

@@ -14,6 +14,9 @@ from starlette.testclient import TestClient
 
 from leadwerk.auth.types import Role
 from leadwerk.capture.imports.models import Import
+from leadwerk.consent import service as consent
+from leadwerk.consent.models import ConsentEvent
+from leadwerk.consent.types import EventKind, Method
 from leadwerk.leads.models import Lead
 from leadwerk.storage.engine import Database
 from leadwerk.web import imports as import_views
@@ -188,3 +191,40 @@ def test_uploads_nobody_imported_are_swept_after_a_day(client: TestClient, db: D
     os.utime(old, (day_ago, day_ago))
     new_token, _page = _upload(client, "new.csv", corpus("utf8_comma.csv").read_bytes())
     assert sorted(p.name for p in import_views.UPLOADS.iterdir()) == [new_token]
+
+
+def test_wizard_records_consent_with_the_chosen_text(client: TestClient, db: Database) -> None:
+    signed_in(client, db, Role.MARKETING)
+    with db.read() as session:
+        purpose = consent.get_purpose(session, "sales_contact")
+        text_id = consent.current_text(session, purpose, "de").id
+    data = "E-Mail;Vorname;Nachname;Einwilligung\nanna@example.de;Anna;Albers;ja\n"
+    upload_token, page = _upload(client, "messe.csv", data.encode())
+    assert '<select id="f-consent_text" name="consent_text"' in page
+    assert f'<option value="{text_id}">' in page
+    form = {
+        "csrf_token": csrf_token(page),
+        "action": "run",
+        "lawful_basis": "consent",
+        "evidence": "Messe X, Formular v3",
+    }
+    refused = client.post(
+        f"/imports/uploads/{upload_token}", data={**form, "consent_text": "999999"}
+    )
+    assert refused.status_code == 200
+    assert 'id="f-consent_text-error"' in refused.text
+    with db.read() as session:
+        assert session.scalars(select(Import)).all() == []
+
+    run = client.post(
+        f"/imports/uploads/{upload_token}",
+        data={**form, "consent_text": str(text_id)},
+        follow_redirects=False,
+    )
+    assert run.status_code == 303
+    with db.read() as session:
+        lead_id = session.scalars(select(Lead.id).where(Lead.email == "anna@example.de")).one()
+        events = session.scalars(select(ConsentEvent)).all()
+        assert [(e.lead_id, e.method, e.text_id, e.kind) for e in events] == [
+            (lead_id, Method.IMPORT, text_id, EventKind.GRANTED)
+        ]

@@ -23,6 +23,7 @@ from leadwerk.cli.common import (
     invalid_options,
     load_settings,
 )
+from leadwerk.consent.types import ConsentLinks
 from leadwerk.errors import DomainError, LeadwerkError, ValidationFailed
 from leadwerk.leads import queries
 from leadwerk.storage.engine import Database
@@ -86,6 +87,13 @@ def import_leads(
     source: str | None = typer.Option(
         None, "--source", help="Lead source for rows without a source column value."
     ),
+    consent_text: int | None = typer.Option(
+        None,
+        "--consent-text",
+        help="The id of the consent text the people agreed to (leadwerk consent purposes): "
+        "each row saying yes is recorded in the consent ledger with it; a purpose with double "
+        "opt-in sends a confirmation email first. Without it, nothing is recorded.",
+    ),
     errors_file: Path | None = typer.Option(
         None,
         "--errors",
@@ -109,7 +117,7 @@ def import_leads(
         if dry_run:
             _print_preview(service.dry_run(plan, source=source), as_json)
             return
-        options = service.check_options(lawful_basis, evidence, source)
+        options = service.check_options(lawful_basis, evidence, source, consent_text)
     except ValidationFailed as exc:
         invalid_options(exc)
     target = errors_file or file.with_name(file.name + ".errors.csv")
@@ -122,6 +130,7 @@ def import_leads(
                 options,
                 batch_size=settings.import_batch_size,
                 workers=workers,
+                links=ConsentLinks.from_settings(settings),
                 show_bar=not as_json and console.is_terminal,
             )
             with db.read() as session:
@@ -152,10 +161,18 @@ def _run(
     *,
     batch_size: int,
     workers: int,
+    links: ConsentLinks,
     show_bar: bool,
 ) -> service.ImportSummary:
     run = functools.partial(
-        service.run_import, db, plan, options, actor=ACTOR, batch_size=batch_size, workers=workers
+        service.run_import,
+        db,
+        plan,
+        options,
+        actor=ACTOR,
+        batch_size=batch_size,
+        workers=workers,
+        links=links,
     )
     if not show_bar:
         return run()

@@ -154,3 +154,107 @@ def apply_claims(
                 email=email,
             )
     return written
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedConsent:
+    """The consent an import proves for the rows that say yes: the text its people agreed to
+    (say, the form at the fair), the import, and its evidence."""
+
+    text_id: int
+    import_id: int
+    evidence: str
+    links: ConsentLinks
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRow:
+    """A row saying yes: its number in the file, and the address and number it gave (the
+    consent is theirs, even when the row joined a person known by another address)."""
+
+    number: int
+    email: str | None
+    email_key: str | None
+    phone: str | None
+
+
+def check_import_text(session: Session, text_id: int) -> ConsentText:
+    text = session.get(ConsentText, text_id)
+    if text is None:
+        raise ValidationFailed(
+            {
+                "consent_text": (
+                    f"There is no consent text {text_id} (see `leadwerk consent purposes`)."
+                )
+            },
+            "The import names a consent text that does not exist.",
+        )
+    return text
+
+
+# an import leaves these as they are: consent in force, a confirmation already asked for,
+# and a withdrawal (a list from elsewhere never overrides what the person told us)
+_IMPORT_LEAVES = frozenset({ConsentStatus.GRANTED, ConsentStatus.PENDING, ConsentStatus.WITHDRAWN})
+
+
+def record_imported(
+    session: Session, consent: ImportedConsent, people: Sequence[tuple[int, ImportedRow]]
+) -> int:
+    """Record the consent of each (lead id, row): granted, or for a purpose with double
+    opt-in a confirmation request with its email to the row's address. A suppressed person's
+    is not recorded (an import cannot bring them back into marketing), nor one who withdrew.
+    Returns how many were recorded."""
+    text = check_import_text(session, consent.text_id)
+    purpose = session.get(ConsentPurpose, text.purpose_id)
+    assert purpose is not None
+    now = utcnow()
+    recorded = 0
+    for lead_id, row in people:
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            continue
+        email = row.email or lead.email
+        phone = row.phone or lead.phone
+        secret = consent.links.secret_key
+        if privacy.is_suppressed(
+            session, secret, email_key=row.email_key, phone=row.phone
+        ) or privacy.is_suppressed(session, secret, email_key=lead.email_key, phone=lead.phone):
+            continue
+        current = service.status_of(session, lead_id, purpose.name)
+        if current is not None and current.status in _IMPORT_LEAVES:
+            continue
+        kind = EventKind.CONFIRMATION_REQUESTED if purpose.double_opt_in else EventKind.GRANTED
+        if kind is EventKind.CONFIRMATION_REQUESTED and not email:
+            continue  # (nobody to confirm by email: the row's yes stays unproven)
+        event = service.record(
+            session,
+            lead_id,
+            EventContent(
+                kind=kind,
+                purpose=purpose.name,
+                text_id=text.id,
+                method=Method.IMPORT,
+                occurred_at=now,
+                email=email,
+                phone=phone,
+                method_ref=f"import:{consent.import_id}",
+                evidence={
+                    "import_evidence": consent.evidence,
+                    "row": row.number,
+                    "text": text.text,
+                    "language": text.language,
+                },
+            ),
+        )
+        if kind is EventKind.CONFIRMATION_REQUESTED and email:
+            optin.request(
+                session,
+                consent.links,
+                lead=lead,
+                purpose=purpose,
+                text=text,
+                event_id=event.id,
+                email=email,
+            )
+        recorded += 1
+    return recorded

@@ -194,7 +194,7 @@ def choices(session: Session, lead_id: int, language: str) -> list[Choice]:
         result.append(
             Choice(
                 purpose=purpose.name,
-                label=purpose.label_de if language == "de" else purpose.label_en,
+                label=purpose.label_in(language),
                 text=text.text,
                 text_id=text.id,
                 status=status.status if status else None,

@@ -35,6 +35,9 @@ class ConsentPurpose(Base):
     double_opt_in: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    def label_in(self, language: str) -> str:
+        return self.label_de if language == "de" else self.label_en
+
 
 class ConsentText(Base):
     """The exact wording a person sees for a purpose, in one language; a version never

@@ -52,7 +52,7 @@ def _send(
         to=request.email or "",
         name=name,
         language=request.language,
-        purpose_label=purpose.label_de if request.language == "de" else purpose.label_en,
+        purpose_label=purpose.label_in(request.language),
         consent_text=text.text if text else "",
         link=link_for(links, request),
         until=request.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),

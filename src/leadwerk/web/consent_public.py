@@ -68,9 +68,7 @@ def _show(request: Request, token: str) -> Response:
             found = optin.open_request(session, c.consent_links, token)
             request_row = found.request
             context = {
-                "purpose": found.purpose.label_de
-                if request_row.language == "de"
-                else found.purpose.label_en,
+                "purpose": found.purpose.label_in(request_row.language),
                 "text": found.text.text if found.text else "",
                 "email": request_row.email,
                 "state": _state(request_row.status, request_row.expires_at <= utcnow()),
@@ -150,9 +148,8 @@ def _unsubscribe(request: Request, purpose: str, token: str, *, confirm: bool) -
             if lead is None:
                 return _problem(request, invalid, 404)
             language = _person_language(request, lead)
-            label = consent.get_purpose(session, purpose)
             context = {
-                "purpose": label.label_de if language == "de" else label.label_en,
+                "purpose": consent.get_purpose(session, purpose).label_in(language),
                 "path": f"/u/{purpose}/{token}",
                 "done": confirm,
             }

@@ -30,6 +30,8 @@ from leadwerk.auth.types import Scope
 from leadwerk.capture.imports import export, rules, service
 from leadwerk.capture.imports.models import Import
 from leadwerk.capture.imports.types import FileKind, ImportStatus, LawfulBasis
+from leadwerk.consent import service as consent
+from leadwerk.consent.types import ConsentLinks
 from leadwerk.errors import NotFound, PermissionDenied, ValidationFailed
 from leadwerk.leads import queries
 from leadwerk.leads.types import Channel, Stage
@@ -86,6 +88,7 @@ def _index(page: Page, errors: dict[str, str] | None = None) -> Response:
             "imports": records,
             "errors": errors or {},
             "basis_options": enum_options(page, LawfulBasis),
+            "consent_text_options": _consent_text_options(page),
             "stage_options": enum_options(page, Stage),
             "channel_options": enum_options(page, Channel),
             "max_mib": page.settings.import_max_upload_bytes // (1024 * 1024),
@@ -185,6 +188,19 @@ def _target_options(page: Page, plan: service.Plan) -> list[tuple[str, str]]:
     return options
 
 
+def _consent_text_options(page: Page) -> list[tuple[str, str]]:
+    """Every version of every purpose's text, for the rows that say yes."""
+    options: list[tuple[str, str]] = []
+    with page.container.db.read() as session:
+        for purpose in consent.list_purposes(session):
+            for text in consent.texts_of(session, purpose):
+                wording = text.text if len(text.text) <= 80 else text.text[:79] + "…"
+                version = f"{text.language} v{text.version}"
+                label = f"{purpose.label_in(page.language)} · {version}: {wording}"
+                options.append((str(text.id), label))
+    return options
+
+
 def _wizard(
     page: Page,
     token: str,
@@ -199,6 +215,7 @@ def _wizard(
         "lawful_basis": field(form, "lawful_basis") if form else "",
         "evidence": field(form, "evidence") if form else "",
         "source": field(form, "source") if form else "",
+        "consent_text": field(form, "consent_text") if form else "",
     }
     layout = plan.layout
     return page.render(
@@ -215,6 +232,7 @@ def _wizard(
             "delimiter_value": "tab" if layout.delimiter == "\t" else layout.delimiter,
             "sheet_options": [(s, s) for s in layout.sheets],
             "basis_options": enum_options(page, LawfulBasis),
+            "consent_text_options": _consent_text_options(page),
             "values": values,
             "errors": errors or {},
             "preview": preview,
@@ -242,23 +260,42 @@ def submit(token: str, page: ImportsPage, form: Form) -> Response:
         return _wizard(page, token, plan, form, preview=preview)
     try:
         options = service.check_options(
-            field(form, "lawful_basis"), field(form, "evidence"), source
+            field(form, "lawful_basis"),
+            field(form, "evidence"),
+            source,
+            field(form, "consent_text"),
         )
     except ValidationFailed as exc:
         return _wizard(page, token, plan, form, errors=exc.errors)
     db = page.container.db
     settings = page.settings
-    if path.stat().st_size < BACKGROUND_MIN_BYTES:
-        summary = service.run_import(
-            db, plan, options, actor=page.user.actor, batch_size=settings.import_batch_size
-        )
-        shutil.rmtree(path.parent, ignore_errors=True)
-        return page.redirect(f"/imports/{summary.import_id}")
-    record = service.begin_import(db, plan, options, actor=page.user.actor)
+    try:  # the consent text is checked against the database when the import begins
+        if path.stat().st_size < BACKGROUND_MIN_BYTES:
+            summary = service.run_import(
+                db,
+                plan,
+                options,
+                actor=page.user.actor,
+                batch_size=settings.import_batch_size,
+                links=page.container.consent_links,
+            )
+            shutil.rmtree(path.parent, ignore_errors=True)
+            return page.redirect(f"/imports/{summary.import_id}")
+        record = service.begin_import(db, plan, options, actor=page.user.actor)
+    except ValidationFailed as exc:
+        return _wizard(page, token, plan, form, errors=exc.errors)
     workers = service.workers_for(plan, settings.import_workers)
     thread = threading.Thread(
         target=_run_in_background,
-        args=(db, plan, options, page.user.actor, settings.import_batch_size, workers),
+        args=(
+            db,
+            plan,
+            options,
+            page.user.actor,
+            settings.import_batch_size,
+            workers,
+            page.container.consent_links,
+        ),
         name=f"import-{record.id}",
         daemon=True,
     )
@@ -273,9 +310,12 @@ def _run_in_background(
     actor: str,
     batch_size: int,
     workers: int,
+    links: ConsentLinks,
 ) -> None:
     try:
-        service.run_import(db, plan, options, actor=actor, batch_size=batch_size, workers=workers)
+        service.run_import(
+            db, plan, options, actor=actor, batch_size=batch_size, workers=workers, links=links
+        )
     except Exception:  # recorded on the import as failed; a re-upload resumes it
         log.exception("import of %s failed", plan.file_name)
         return

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from dataclasses import fields as dc_fields
 from datetime import datetime
 from types import SimpleNamespace
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from leadwerk.capture.imports.types import ImportCounts
 from leadwerk.capture.service import merge_into, merge_sql
 from leadwerk.capture.types import NormalisedLead
+from leadwerk.consent.claims import ImportedConsent, ImportedRow, record_imported
 from leadwerk.identity import intake as matching
 from leadwerk.identity import merging
 from leadwerk.identity import service as identity
@@ -105,6 +106,8 @@ class StagedBatch:
     complete: list[bool]  # the group gives all four parts of the search text
     keys: list[str | None]  # the email key of each group
     rows: list[tuple[Any, ...]]  # (group number, *ROW_VALUES), in the order of the file
+    # the rows saying yes to consent: (group number, row number, the row's address and number)
+    consents: list[tuple[int, ImportedRow]] = field(default_factory=list)
 
 
 def _attributes_text(attributes: dict[str, Any]) -> str:
@@ -128,6 +131,7 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
     numbers: dict[str, int] = {}
     grouped: list[list[AcceptedRow]] = []  # in the order of each group's first row
     staged_rows: list[tuple[Any, ...]] = []
+    consents: list[tuple[int, ImportedRow]] = []
     for row in rows:
         clean = row.clean
         key = clean.email_key
@@ -140,6 +144,8 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
         else:
             grouped[number].append(row)
         consent = "true" if row.marketing_consent else "false"
+        if row.marketing_consent:
+            consents.append((number, ImportedRow(row.number, clean.email, key, clean.phone)))
         staged_rows.append(
             (
                 number,
@@ -167,7 +173,7 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
         groups.append(tuple(values))
         complete.append(None not in parts)
         keys.append(lead.email_key)
-    return StagedBatch(groups, complete, keys, staged_rows)
+    return StagedBatch(groups, complete, keys, staged_rows, consents)
 
 
 # --- the database half -------------------------------------------------------------------
@@ -378,6 +384,7 @@ def write_batch(
     now: datetime,
     seen_keys: set[str],
     actor: str,
+    consent: ImportedConsent | None = None,
 ) -> ImportCounts:
     """Write a staged batch; `seen_keys` (this import's addresses so far) turns a group whose
     address came in an earlier batch into `merged` rather than `updated`.
@@ -467,6 +474,7 @@ def write_batch(
         ),
     )
     joined = 0
+    survivors: dict[int, int] = {}  # a new lead merged into the person it matched
     for n, match in zip(new, matches, strict=True):
         new_id = lead_ids[n]
         if match is None or new_id is None:
@@ -482,9 +490,17 @@ def write_batch(
                 probability=match.probability,
                 evidence=matching.swapped(match.evidence),
             )
+            survivors[new_id] = match.lead_id
             joined += 1
         else:
             matching.offer_for_review(session, match, new_id)
+    if consent is not None and batch.consents:
+        people = []
+        for group, imported in batch.consents:
+            lead_id = lead_ids[group]
+            if lead_id is not None:
+                people.append((survivors.get(lead_id, lead_id), imported))
+        record_imported(session, consent, people)
     if dialect.name == "postgresql":
         for setting in _BATCH_SETTINGS:
             session.execute(text(f"RESET {setting}"))

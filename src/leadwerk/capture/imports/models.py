@@ -33,6 +33,11 @@ class Import(Base):
     lawful_basis: Mapped[LawfulBasis] = mapped_column(EnumValue(LawfulBasis))
     evidence: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(100))
+    # the consent text the people of the file agreed to: a row that says yes is recorded in
+    # the ledger with it (none: the rows' consent is not proven, nothing is recorded)
+    consent_text_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consent_texts.id", ondelete="RESTRICT")
+    )
     status: Mapped[ImportStatus] = mapped_column(
         EnumValue(ImportStatus), default=ImportStatus.RUNNING
     )

@@ -34,8 +34,10 @@ from leadwerk.capture.imports.types import (
     RawRow,
 )
 from leadwerk.capture.types import NormalisedLead
+from leadwerk.consent.claims import ImportedConsent, check_import_text
+from leadwerk.consent.types import ConsentLinks
 from leadwerk.delivery import service as delivery
-from leadwerk.errors import NotFound, ValidationFailed
+from leadwerk.errors import ConfigurationError, NotFound, ValidationFailed
 from leadwerk.storage.base import utcnow
 from leadwerk.storage.engine import Database
 
@@ -66,6 +68,7 @@ class ImportOptions:
     lawful_basis: LawfulBasis
     evidence: str
     source: str | None = None
+    consent_text_id: int | None = None  # the text the people agreed to (see Import)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,10 @@ def workers_for(plan: Plan, configured: int) -> int:
 
 
 def check_options(
-    lawful_basis: str | None, evidence: str | None, source: str | None = None
+    lawful_basis: str | None,
+    evidence: str | None,
+    source: str | None = None,
+    consent_text: str | int | None = None,
 ) -> ImportOptions:
     errors: dict[str, str] = {}
     basis: LawfulBasis | None = None
@@ -148,9 +154,20 @@ def check_options(
     source_text = (source or "").strip() or None
     if source_text is not None and len(source_text) > MAX_SOURCE:
         errors["source"] = f"At most {MAX_SOURCE} characters, not {len(source_text)}."
+    consent_text_id: int | None = None
+    if consent_text not in (None, ""):
+        try:
+            consent_text_id = int(str(consent_text).strip())
+        except ValueError:
+            errors["consent_text"] = "Name the consent text by its id (see the purposes)."
+        else:
+            if not 0 < consent_text_id < 2**63:
+                errors["consent_text"] = "Name the consent text by its id (see the purposes)."
     if errors or basis is None:
         raise ValidationFailed(errors, "The import needs a lawful basis and its evidence.")
-    return ImportOptions(lawful_basis=basis, evidence=text, source=source_text)
+    return ImportOptions(
+        lawful_basis=basis, evidence=text, source=source_text, consent_text_id=consent_text_id
+    )
 
 
 def _context(plan: Plan, source: str | None, import_id: int = 0) -> normalising.Context:
@@ -206,6 +223,8 @@ def begin_import(db: Database, plan: Plan, options: ImportOptions, *, actor: str
     """The import to continue (the newest with this fingerprint) or a new one; `run_import`
     calls it too, so a caller may begin (to learn the id) and run in another thread."""
     with db.transaction() as session:
+        if options.consent_text_id is not None:
+            check_import_text(session, options.consent_text_id)
         earlier = session.scalars(
             select(Import)
             .where(Import.fingerprint == plan.fingerprint)
@@ -229,6 +248,7 @@ def begin_import(db: Database, plan: Plan, options: ImportOptions, *, actor: str
             lawful_basis=options.lawful_basis,
             evidence=options.evidence,
             source=options.source,
+            consent_text_id=options.consent_text_id,
             status=ImportStatus.RUNNING,
             rows_done=0,
             rows=0,
@@ -257,17 +277,24 @@ def run_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: ProgressCallback | None = None,
     workers: int = 1,
+    links: ConsentLinks | None = None,
 ) -> ImportSummary:
     """Import the file; resumes an interrupted import of the same file and mapping, and does
     nothing for one that completed. Rejected rows never stop it. `workers` > 1 normalises
-    in that many worker processes."""
+    in that many worker processes. With a consent text (`options.consent_text_id`), each row
+    that says yes is recorded in the ledger; `links` writes the double opt-in emails."""
     record = begin_import(db, plan, options, actor=actor)
     import_id, skip = record.id, record.rows_done
     if record.status is ImportStatus.COMPLETED:
         return ImportSummary(import_id, record.status, _counts(record), skip, plan)
     try:
+        consent = None
+        if record.consent_text_id is not None:
+            if links is None:
+                raise ConfigurationError("An import with a consent text needs ConsentLinks.")
+            consent = ImportedConsent(record.consent_text_id, import_id, record.evidence, links)
         with normalising.bulk_collections():
-            counts = _run_batches(db, plan, record, batch_size, progress, workers)
+            counts = _run_batches(db, plan, record, batch_size, progress, workers, consent)
     except Exception as exc:
         with db.transaction() as session:
             failed = session.get(Import, import_id)
@@ -309,6 +336,7 @@ def _run_batches(
     batch_size: int,
     progress: ProgressCallback | None,
     workers: int,
+    consent: ImportedConsent | None,
 ) -> ImportCounts:
     counts = _counts(record)
     seen_keys: set[str] = set()
@@ -322,7 +350,7 @@ def _run_batches(
     # closing: a failed batch stops the reading thread and the workers at once
     with closing(normalising.ahead(normalised)) as chunks:
         for chunk in chunks:
-            counts = _commit(db, record.id, chunk, counts, seen_keys)
+            counts = _commit(db, record.id, chunk, counts, seen_keys, consent)
             if progress is not None:
                 progress(chunk.last)
     return counts
@@ -334,12 +362,18 @@ def _commit(
     chunk: normalising.Chunk,
     counts: ImportCounts,
     seen_keys: set[str],
+    consent: ImportedConsent | None = None,
 ) -> ImportCounts:
     """One batch in one transaction, with the import's progress: all of it or nothing."""
     with db.transaction() as session:
         bulk.commit_without_flush_wait(session)
         written = bulk.write_batch(
-            session, chunk.staged, now=utcnow(), seen_keys=seen_keys, actor=f"import:{import_id}"
+            session,
+            chunk.staged,
+            now=utcnow(),
+            seen_keys=seen_keys,
+            actor=f"import:{import_id}",
+            consent=consent,
         )
         if chunk.rejected:
             session.execute(
