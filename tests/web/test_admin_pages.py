@@ -306,6 +306,7 @@ def test_an_admin_sees_every_area(client: TestClient, db: Database) -> None:
         "/imports",
         "/integrations",
         "/tracking",
+        "/consent",
         "/deliveries",
         "/webhooks",
         "/api-keys",

@@ -119,7 +119,7 @@ def test_every_form_on_the_page_carries_the_token(client: TestClient, db: Databa
     html = client.get(f"/leads/{lead_id}").text
     token = page_token(client, f"/leads/{lead_id}")
     forms = html.count('method="post"')
-    assert forms == 2  # the edit form and the logout button
+    assert forms == 5  # edit, logout, and for an admin restrict and the two objections
     assert html.count(f'name="csrf_token" value="{token}"') == forms
     assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in html
 

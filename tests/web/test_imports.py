@@ -211,7 +211,7 @@ def test_wizard_records_consent_with_the_chosen_text(client: TestClient, db: Dat
     refused = client.post(
         f"/imports/uploads/{upload_token}", data={**form, "consent_text": "999999"}
     )
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert 'id="f-consent_text-error"' in refused.text
     with db.read() as session:
         assert session.scalars(select(Import)).all() == []

@@ -3,8 +3,6 @@ erase them, restrict processing, record an objection."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
@@ -67,12 +65,8 @@ def export(lead_id: LeadId, c: ContainerDep, who: Officer) -> Response:
     with c.db.read() as session:
         _visible(session, who, lead_id)
         files = privacy.export_files(privacy.export(session, lead_id, secret=c.settings.secret_key))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
     return Response(
-        buffer.getvalue(),
+        privacy.export_archive(files),
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="lead-{lead_id}-export.zip"'},
     )

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -189,6 +190,15 @@ def export_files(sections: dict[str, list[dict[str, Any]]]) -> dict[str, bytes]:
         sections.get("consent_evidence", [{}])[0], ensure_ascii=False, indent=2
     ).encode("utf-8")
     return files
+
+
+def export_archive(files: dict[str, bytes]) -> bytes:
+    """The export's files as one ZIP, the download of the API and the UI."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
 
 
 def _cell(value: Any) -> str:

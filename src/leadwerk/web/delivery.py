@@ -1,16 +1,23 @@
-"""Deliveries: the outbox by status, each message's delivery log, and retrying a message."""
+"""Deliveries: the outbox by status, each message's delivery log, and retrying a message; and
+the mail folder, where the file transport writes each email for local use."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
+from leadwerk.delivery import mailbox
 from leadwerk.delivery import service as delivery
+from leadwerk.delivery.mail import file_folder, mail_host
 from leadwerk.delivery.models import OutboxMessage
 from leadwerk.delivery.types import MessageStatus
-from leadwerk.errors import ValidationFailed
+from leadwerk.errors import NotFound, ValidationFailed
 from leadwerk.web.context import Page, require_area
 from leadwerk.web.i18n import N_
 from leadwerk.web.routing import router as web_router
@@ -59,6 +66,7 @@ def _render_list(
             "endpoints": endpoints or {},
             "next_url": next_url,
             "errors": errors or {},
+            "mail_folder": file_folder(page.settings.smtp_url) is not None,
         },
     )
 
@@ -119,3 +127,88 @@ def retry(message_id: int, page: DeliveriesPage) -> Response:
     with page.container.db.transaction() as session:
         delivery.retry_message(session, message_id, actor=page.user.actor)
     return page.redirect(f"/deliveries/{message_id}?notice=retried")
+
+
+# An http(s) URL up to a space, quote or angle bracket, less the punctuation ending a sentence.
+_URL = re.compile(r"https?://[^\s<>\"]*[^\s<>\".,;:!?)'\]]")
+_LINK = Markup('<a href="{0}">{0}</a>')
+
+
+def autolink(text: str) -> Markup:
+    """Plain text as HTML with its http(s) URLs as links. Every piece is escaped, the link
+    addresses too, so the text (an email can hold whatever a visitor typed) adds no markup."""
+    pieces: list[str] = []
+    end = 0
+    for match in _URL.finditer(text):
+        pieces += [text[end : match.start()], _LINK.format(match.group())]
+        end = match.end()
+    pieces.append(text[end:])
+    return Markup("").join(pieces)
+
+
+def _render_mail(
+    page: Page,
+    folder: Path | None,
+    *,
+    messages: Sequence[mailbox.MailSummary] = (),
+    next_url: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    return page.render(
+        "delivery/mail.html",
+        {
+            "area": "deliveries",
+            "folder": folder,
+            "mail_host": mail_host(page.settings.smtp_url),
+            "messages": messages,
+            "next_url": next_url,
+            "errors": errors or {},
+        },
+    )
+
+
+@router.get("/deliveries/mail")
+def mail(request: Request, page: DeliveriesPage) -> Response:
+    folder = file_folder(page.settings.smtp_url)
+    page.on_invalid(lambda errors: _render_mail(page, folder, errors=errors))
+    before = request.query_params.get("before") or None
+    if before is not None and not mailbox.is_name(before):
+        raise ValidationFailed({"before": N_("This is not a page this list offers.")})
+    if folder is None:
+        return _render_mail(page, folder)
+    found = mailbox.list_mail(folder, limit=PAGE_SIZE + 1, before=before)
+    shown = found[:PAGE_SIZE]
+    next_url = f"/deliveries/mail?before={shown[-1].name}" if len(found) > PAGE_SIZE else None
+    return _render_mail(page, folder, messages=shown, next_url=next_url)
+
+
+def _mail_folder(page: Page) -> Path:
+    folder = file_folder(page.settings.smtp_url)
+    if folder is None:
+        raise NotFound("Email goes to an SMTP server; no copy is kept here.")
+    return folder
+
+
+# Before the message page, whose {name} would match a name ending in .eml as well.
+@router.get("/deliveries/mail/{name}.eml")
+def mail_file(name: str, page: DeliveriesPage) -> Response:
+    raw = mailbox.raw_mail(_mail_folder(page), name)  # checks the name, so it fits a header
+    return Response(
+        raw,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="{name}.eml"'},
+    )
+
+
+@router.get("/deliveries/mail/{name}")
+def mail_message(name: str, page: DeliveriesPage) -> Response:
+    message = mailbox.read_mail(_mail_folder(page), name)
+    return page.render(
+        "delivery/mail_message.html",
+        {
+            "area": "deliveries",
+            "message": message,
+            "list_headers": [(header, autolink(value)) for header, value in message.list_headers],
+            "body": None if message.text is None else autolink(message.text),
+        },
+    )

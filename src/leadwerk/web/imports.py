@@ -269,21 +269,20 @@ def submit(token: str, page: ImportsPage, form: Form) -> Response:
         return _wizard(page, token, plan, form, errors=exc.errors)
     db = page.container.db
     settings = page.settings
-    try:  # the consent text is checked against the database when the import begins
-        if path.stat().st_size < BACKGROUND_MIN_BYTES:
-            summary = service.run_import(
-                db,
-                plan,
-                options,
-                actor=page.user.actor,
-                batch_size=settings.import_batch_size,
-                links=page.container.consent_links,
-            )
-            shutil.rmtree(path.parent, ignore_errors=True)
-            return page.redirect(f"/imports/{summary.import_id}")
-        record = service.begin_import(db, plan, options, actor=page.user.actor)
-    except ValidationFailed as exc:
-        return _wizard(page, token, plan, form, errors=exc.errors)
+    # the consent text is checked against the database when the import begins
+    page.on_invalid(lambda errors: _wizard(page, token, plan, form, errors=errors))
+    if path.stat().st_size < BACKGROUND_MIN_BYTES:
+        summary = service.run_import(
+            db,
+            plan,
+            options,
+            actor=page.user.actor,
+            batch_size=settings.import_batch_size,
+            links=page.container.consent_links,
+        )
+        shutil.rmtree(path.parent, ignore_errors=True)
+        return page.redirect(f"/imports/{summary.import_id}")
+    record = service.begin_import(db, plan, options, actor=page.user.actor)
     workers = service.workers_for(plan, settings.import_workers)
     thread = threading.Thread(
         target=_run_in_background,

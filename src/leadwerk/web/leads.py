@@ -26,7 +26,7 @@ from leadwerk.leads import queries
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead
 from leadwerk.leads.types import Channel, Stage, Temperature
-from leadwerk.web import duplicates, labels
+from leadwerk.web import duplicates, labels, lead_privacy
 from leadwerk.web.context import Form, Page, enum_options, field, require_area
 from leadwerk.web.i18n import N_
 from leadwerk.web.routing import router as web_router
@@ -51,6 +51,7 @@ NOTICES = {
         "The lead was saved. It belongs to someone else now, so it is no longer in your list."
     ),
     "unmerged": N_("The merge was undone: this lead is on its own again."),
+    **lead_privacy.NOTICES,
 }
 TOO_LONG = N_("At most %(limit)d characters, not %(length)d.")
 
@@ -160,6 +161,7 @@ def _detail(
             ],
             "history": consent.history(session, lead.id),
         }
+        privacy_card = lead_privacy.card(page, session, lead)
     return page.render(
         "leads/detail.html",
         {
@@ -178,6 +180,7 @@ def _detail(
             "merges": merges,
             "merge_notice": merge_notice,
             "consent": consent_card,
+            "privacy": privacy_card,
         },
     )
 

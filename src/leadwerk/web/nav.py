@@ -1,6 +1,6 @@
 """The UI's areas: one entry each, used for the navigation and for the access check of its pages.
 
-A later area (Consent, Scoring, Routing, Nurture, Analytics) is one more `Area` here
+A later area (Scoring, Routing, Nurture, Analytics) is one more `Area` here
 plus its views module; the navigation and `require_area` pick it up.
 """
 
@@ -38,6 +38,7 @@ AREAS: tuple[Area, ...] = (
     ),
     Area("integrations", N_("Integrations"), "/integrations", _scope(Scope.HOOKS_MANAGE)),
     Area("tracking", N_("Tracking"), "/tracking", _scope(Scope.FORMS_MANAGE)),
+    Area("consent", N_("Consent"), "/consent", _scope(Scope.PRIVACY_MANAGE)),
     Area("deliveries", N_("Deliveries"), "/deliveries", _scope(Scope.OUTBOX_MANAGE)),
     Area("webhooks", N_("Webhooks"), "/webhooks", _scope(Scope.WEBHOOKS_MANAGE)),
     Area("api_keys", N_("API keys"), "/api-keys", can_manage_access),
