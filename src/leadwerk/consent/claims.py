@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadwerk.consent import optin, privacy, rules, service
@@ -24,7 +25,7 @@ from leadwerk.consent.types import (
 )
 from leadwerk.errors import ValidationFailed
 from leadwerk.leads.models import Lead
-from leadwerk.storage.base import utcnow
+from leadwerk.storage.base import in_slices, utcnow
 
 MAX_CLAIMS = 20
 CLOCK_SKEW = timedelta(minutes=10)  # a claimed time this far ahead of our clock is accepted
@@ -203,50 +204,65 @@ def record_imported(
     """Record the consent of each (lead id, row): granted, or for a purpose with double
     opt-in a confirmation request with its email to the row's address. A suppressed person's
     is not recorded (an import cannot bring them back into marketing), nor one who withdrew.
-    Returns how many were recorded."""
+    A batch's worth at a time: one look at the leads, the suppression list and the statuses,
+    one append to the ledger. Returns how many were recorded."""
     text = check_import_text(session, consent.text_id)
     purpose = session.get(ConsentPurpose, text.purpose_id)
     assert purpose is not None
+    ids = sorted({lead_id for lead_id, _ in people})
+    leads = {
+        lead.id: lead
+        for part in in_slices(ids)
+        for lead in session.scalars(select(Lead).where(Lead.id.in_(part)))
+    }
+    suppressed = privacy.suppressed_among(
+        session,
+        consent.links.secret_key,
+        [
+            *((row.email_key, row.phone) for _, row in people),
+            *((lead.email_key, lead.phone) for lead in leads.values()),
+        ],
+    )
+    statuses = service.statuses_of(session, ids, purpose.name)
+    kind = EventKind.CONFIRMATION_REQUESTED if purpose.double_opt_in else EventKind.GRANTED
     now = utcnow()
-    recorded = 0
+    chosen: dict[int, tuple[Lead, str | None]] = {}  # lead id → (lead, address to ask)
+    entries: list[tuple[int | None, EventContent]] = []
     for lead_id, row in people:
-        lead = session.get(Lead, lead_id)
-        if lead is None:
+        lead = leads.get(lead_id)
+        if lead is None or lead_id in chosen or statuses.get(lead_id) in _IMPORT_LEAVES:
+            continue
+        if {(row.email_key, row.phone), (lead.email_key, lead.phone)} & suppressed:
             continue
         email = row.email or lead.email
-        phone = row.phone or lead.phone
-        secret = consent.links.secret_key
-        if privacy.is_suppressed(
-            session, secret, email_key=row.email_key, phone=row.phone
-        ) or privacy.is_suppressed(session, secret, email_key=lead.email_key, phone=lead.phone):
-            continue
-        current = service.status_of(session, lead_id, purpose.name)
-        if current is not None and current.status in _IMPORT_LEAVES:
-            continue
-        kind = EventKind.CONFIRMATION_REQUESTED if purpose.double_opt_in else EventKind.GRANTED
         if kind is EventKind.CONFIRMATION_REQUESTED and not email:
             continue  # (nobody to confirm by email: the row's yes stays unproven)
-        event = service.record(
-            session,
-            lead_id,
-            EventContent(
-                kind=kind,
-                purpose=purpose.name,
-                text_id=text.id,
-                method=Method.IMPORT,
-                occurred_at=now,
-                email=email,
-                phone=phone,
-                method_ref=f"import:{consent.import_id}",
-                evidence={
-                    "import_evidence": consent.evidence,
-                    "row": row.number,
-                    "text": text.text,
-                    "language": text.language,
-                },
-            ),
+        chosen[lead_id] = (lead, email)
+        entries.append(
+            (
+                lead_id,
+                EventContent(
+                    kind=kind,
+                    purpose=purpose.name,
+                    text_id=text.id,
+                    method=Method.IMPORT,
+                    occurred_at=now,
+                    email=email,
+                    phone=row.phone or lead.phone,
+                    method_ref=f"import:{consent.import_id}",
+                    evidence={
+                        "import_evidence": consent.evidence,
+                        "row": row.number,
+                        "text": text.text,
+                        "language": text.language,
+                    },
+                ),
+            )
         )
-        if kind is EventKind.CONFIRMATION_REQUESTED and email:
+    events = service.record_many(session, entries)
+    if kind is EventKind.CONFIRMATION_REQUESTED:
+        for (lead, email), event in zip(chosen.values(), events, strict=True):
+            assert email is not None
             optin.request(
                 session,
                 consent.links,
@@ -256,5 +272,4 @@ def record_imported(
                 event_id=event.id,
                 email=email,
             )
-        recorded += 1
-    return recorded
+    return len(events)

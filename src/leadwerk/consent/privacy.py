@@ -18,6 +18,7 @@ import hmac
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -48,7 +49,7 @@ from leadwerk.consent.models import ConsentEvent, Erasure, Suppression
 from leadwerk.consent.types import ConsentStatus, Method
 from leadwerk.errors import NotFound
 from leadwerk.leads.models import Lead
-from leadwerk.storage.base import utcnow
+from leadwerk.storage.base import in_slices, utcnow
 from leadwerk.storage.references import references
 
 _KEY_USE = "suppression"
@@ -104,11 +105,29 @@ def suppress(
 def is_suppressed(
     session: Session, secret: str, *, email_key: str | None, phone: str | None
 ) -> bool:
-    wanted = [(kind, digest(secret, kind, value)) for kind, value in _keys(email_key, phone)]
-    if not wanted:
-        return False
-    conditions = [(Suppression.kind == k) & (Suppression.digest == d) for k, d in wanted]
-    return session.scalar(select(Suppression.id).where(or_(*conditions)).limit(1)) is not None
+    return bool(suppressed_among(session, secret, [(email_key, phone)]))
+
+
+Person = tuple[str | None, str | None]  # (email key, phone)
+
+
+def suppressed_among(session: Session, secret: str, people: Iterable[Person]) -> set[Person]:
+    """Those of the people whose address or number is suppressed (`is_suppressed` for many)."""
+    wanted: dict[tuple[str, str], list[Person]] = {}
+    for person in set(people):
+        for kind, value in _keys(*person):
+            wanted.setdefault((kind, digest(secret, kind, value)), []).append(person)
+    found: set[Person] = set()
+    for kind in ("email", "phone"):  # by the (kind, digest) index
+        for part in in_slices(sorted(d for k, d in wanted if k == kind)):
+            hits = session.scalars(
+                select(Suppression.digest).where(
+                    Suppression.kind == kind, Suppression.digest.in_(part)
+                )
+            )
+            for value in hits:
+                found.update(wanted[(kind, value)])
+    return found
 
 
 def _lead(session: Session, lead_id: int) -> Lead:

@@ -8,7 +8,7 @@ ledger is the only truth, so a merge (which moves the entries) needs no rule of 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from typing import cast
@@ -26,7 +26,7 @@ from leadwerk.consent.types import (
     EventKind,
 )
 from leadwerk.errors import NotFound, ValidationFailed
-from leadwerk.storage.base import utcnow
+from leadwerk.storage.base import in_slices, utcnow
 from leadwerk.storage.engine import Database
 
 _events = cast(Table, ConsentEvent.__table__)
@@ -160,33 +160,49 @@ def _lock_ledger(session: Session) -> None:
 
 def record(session: Session, lead_id: int | None, content: EventContent) -> ConsentEvent:
     """Append one entry to the ledger, inside the caller's transaction."""
+    return record_many(session, [(lead_id, content)])[0]
+
+
+def record_many(
+    session: Session, entries: Sequence[tuple[int | None, EventContent]]
+) -> list[ConsentEvent]:
+    """Append (lead id, content) entries to the ledger in their order, each chained to the one
+    before, inside the caller's transaction: one lock and one insert for all of them."""
+    if not entries:
+        return []
     _lock_ledger(session)
     last = session.execute(
         select(ConsentEvent.seq, ConsentEvent.chain_hash).order_by(ConsentEvent.seq.desc()).limit(1)
     ).first()
-    previous_seq, previous_hash = (last[0], last[1]) if last is not None else (0, rules.GENESIS)
-    digest = rules.content_hash(content.to_dict())
-    event = ConsentEvent(
-        seq=previous_seq + 1,
-        lead_id=lead_id,
-        purpose=content.purpose,
-        text_id=content.text_id,
-        kind=content.kind,
-        method=content.method,
-        method_ref=content.method_ref,
-        occurred_at=content.occurred_at,
-        recorded_at=utcnow(),
-        email=content.email,
-        phone=content.phone,
-        ip=content.ip,
-        user_agent=content.user_agent,
-        evidence=content.evidence,
-        content_hash=digest,
-        chain_hash=rules.chain_hash(previous_hash, digest),
-    )
-    session.add(event)
+    seq, chain = (last[0], last[1]) if last is not None else (0, rules.GENESIS)
+    now = utcnow()
+    events: list[ConsentEvent] = []
+    for lead_id, content in entries:
+        digest = rules.content_hash(content.to_dict())
+        seq, chain = seq + 1, rules.chain_hash(chain, digest)
+        events.append(
+            ConsentEvent(
+                seq=seq,
+                lead_id=lead_id,
+                purpose=content.purpose,
+                text_id=content.text_id,
+                kind=content.kind,
+                method=content.method,
+                method_ref=content.method_ref,
+                occurred_at=content.occurred_at,
+                recorded_at=now,
+                email=content.email,
+                phone=content.phone,
+                ip=content.ip,
+                user_agent=content.user_agent,
+                evidence=content.evidence,
+                content_hash=digest,
+                chain_hash=chain,
+            )
+        )
+    session.add_all(events)
     session.flush()
-    return event
+    return events
 
 
 def content_of(event: ConsentEvent) -> EventContent | None:
@@ -223,6 +239,25 @@ def status_of(session: Session, lead_id: int, purpose: str) -> PurposeStatus | N
         .limit(1)
     ).first()
     return None if event is None else PurposeStatus(purpose, _STATUS[event.kind], event)
+
+
+def statuses_of(
+    session: Session, lead_ids: Sequence[int], purpose: str
+) -> dict[int, ConsentStatus]:
+    """Each lead's status for the purpose (`status_of` for many); leads without an entry for
+    it are left out."""
+    found: dict[int, ConsentStatus] = {}
+    for part in in_slices(lead_ids):
+        latest = (
+            select(func.max(ConsentEvent.seq))
+            .where(ConsentEvent.lead_id.in_(part), ConsentEvent.purpose == purpose)
+            .group_by(ConsentEvent.lead_id)
+        )
+        rows = session.execute(
+            select(ConsentEvent.lead_id, ConsentEvent.kind).where(ConsentEvent.seq.in_(latest))
+        )
+        found.update((lead_id, _STATUS[kind]) for lead_id, kind in rows if lead_id is not None)
+    return found
 
 
 def statuses(session: Session, lead_id: int) -> dict[str, PurposeStatus]:

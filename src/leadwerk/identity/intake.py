@@ -35,6 +35,7 @@ from leadwerk.identity.models import MatchModel as StoredModel
 from leadwerk.identity.rules import may_merge_unasked
 from leadwerk.identity.types import PairStatus
 from leadwerk.leads.models import Lead
+from leadwerk.storage.base import in_slices
 
 MAX_CANDIDATES = 40
 # Of the half that is looked up by name: the same name, the rest the same sound (Muller for
@@ -240,7 +241,6 @@ _BULK_LOOKUPS = (
     ("sound_key", 2, MAX_CANDIDATES // 2 - NAME_CANDIDATES),
 )
 _COMPARED = ", ".join(LEAD_FIELDS)
-_SQLITE_KEYS = 10_000  # values per statement (some SQLite builds bind at most 32,766)
 
 
 def _lookup(session: Session, column: str, keys: list[str], limit: int) -> list[Any]:
@@ -258,11 +258,7 @@ def _lookup(session: Session, column: str, keys: list[str], limit: int) -> list[
         f"row_number() OVER (PARTITION BY {column} ORDER BY id DESC) AS n FROM leads "
         f"WHERE {column} IN :keys) WHERE n <= {limit}"
     ).bindparams(bindparam("keys", expanding=True))
-    return [
-        row
-        for start in range(0, len(keys), _SQLITE_KEYS)
-        for row in session.execute(statement, {"keys": keys[start : start + _SQLITE_KEYS]})
-    ]
+    return [row for part in in_slices(keys) for row in session.execute(statement, {"keys": part})]
 
 
 def find_matches(

@@ -38,14 +38,13 @@ from leadwerk.identity.models import DuplicatePair, EmailAlias, LeadMerge
 from leadwerk.identity.types import MergeReason, PairStatus
 from leadwerk.leads import service as leads
 from leadwerk.leads.models import Lead, Touchpoint
-from leadwerk.storage.base import EnumValue, UTCDateTime, utcnow
+from leadwerk.storage.base import EnumValue, UTCDateTime, in_slices, utcnow
 from leadwerk.storage.references import references
 
 _leads = cast(Table, Lead.__table__)
 _pairs = cast(Table, DuplicatePair.__table__)
 # Moved by their own rules, not by the generic move.
 _OWN_RULES = frozenset({"duplicate_pairs"})
-_CHUNK = 10_000  # ids per statement (some SQLite builds bind at most 32,766 values)
 # Set by the merge as survivorship decides; everything else of the row stays as it is.
 _DECIDED = frozenset(
     {
@@ -271,10 +270,10 @@ def _move_back(
     for name, ids in moved.items():
         table_name, column_name = name.split(".", 1)
         rows = sql_table(table_name, sql_column("id"), sql_column(column_name))
-        for start in range(0, len(ids), _CHUNK):
+        for part in in_slices(ids):
             connection.execute(
                 update(rows)
-                .where(rows.c.id.in_(ids[start : start + _CHUNK]), rows.c[column_name] == source)
+                .where(rows.c.id.in_(part), rows.c[column_name] == source)
                 .values({column_name: target})
             )
 

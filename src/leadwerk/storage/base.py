@@ -1,8 +1,10 @@
-"""Declarative base with a naming convention, and the column types every domain shares."""
+"""Declarative base with a naming convention, the column types every domain shares, and slicing
+values for `IN (…)`."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -46,6 +48,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 E = TypeVar("E", bound=enum.StrEnum)
+T = TypeVar("T")
 
 
 class EnumValue(TypeDecorator[E]):
@@ -69,6 +72,15 @@ class EnumValue(TypeDecorator[E]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Values per `IN (…)` statement: some SQLite builds bind at most 32,766.
+IN_SLICE = 10_000
+
+
+def in_slices(values: Sequence[T]) -> list[list[T]]:
+    """`values` in parts small enough for one `IN (…)` each, on either database."""
+    return [list(values[i : i + IN_SLICE]) for i in range(0, len(values), IN_SLICE)]
 
 
 class Base(DeclarativeBase):

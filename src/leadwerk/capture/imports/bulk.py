@@ -48,7 +48,7 @@ from leadwerk.identity.types import MergeReason
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
-from leadwerk.storage.base import EnumValue
+from leadwerk.storage.base import EnumValue, in_slices
 from leadwerk.storage.bulk import json_text, load_rows, sqlite_next_id
 
 _leads = cast(Table, Lead.__table__)
@@ -198,21 +198,13 @@ def _find(session: Session, keys: Sequence[str]) -> dict[str, int]:
         statement = text(
             "SELECT email_key, min(id + 0) FROM leads WHERE email_key IN :keys GROUP BY email_key"
         ).bindparams(bindparam("keys", expanding=True))
-        slices = _sqlite_slices(keys)
+        slices = in_slices(keys)
     return {
         key: int(lead_id)
         for part in slices
         for key, lead_id in session.execute(statement, {"keys": part})
         if lead_id is not None
     }
-
-
-# SQLite binds at most 32,766 values per statement; a batch may hold 50,000 addresses.
-_SQLITE_VALUES = 10_000
-
-
-def _sqlite_slices(values: Sequence[Any]) -> list[list[Any]]:
-    return [list(values[i : i + _SQLITE_VALUES]) for i in range(0, len(values), _SQLITE_VALUES)]
 
 
 def _find_aliases(session: Session, keys: Sequence[str]) -> dict[str, int]:
@@ -225,7 +217,7 @@ def _find_aliases(session: Session, keys: Sequence[str]) -> dict[str, int]:
     )
     return {
         key: int(lead_id)
-        for part in _sqlite_slices(keys)
+        for part in in_slices(keys)
         for key, lead_id in session.execute(statement, {"keys": part})
     }
 
@@ -301,7 +293,7 @@ def _search_texts_with_gaps(
         statement = text(
             f"SELECT id, {columns} FROM leads WHERE id IN :ids"  # noqa: S608
         ).bindparams(bindparam("ids", expanding=True))
-        slices = _sqlite_slices(ids)
+        slices = in_slices(ids)
     current = {
         row[0]: row[1:] for part in slices for row in session.execute(statement, {"ids": part})
     }

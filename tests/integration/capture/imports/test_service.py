@@ -473,7 +473,7 @@ def test_lookups_are_sliced_where_sqlite_binds_few_values(
 ) -> None:
     """Some SQLite builds bind at most 32,766 values per statement and a batch may hold
     50,000 addresses: the lookups go in slices (here of 3) and find every lead."""
-    monkeypatch.setattr("leadwerk.capture.imports.bulk._SQLITE_VALUES", 3)
+    monkeypatch.setattr("leadwerk.storage.base.IN_SLICE", 3)
     with db.transaction() as session:
         for n in range(1, 8):
             make_lead(session, email=f"p{n}@slice.example", first_name=f"Alt{n}")
