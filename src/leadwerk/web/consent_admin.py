@@ -16,9 +16,9 @@ from leadwerk.consent import service as consent
 from leadwerk.consent.models import ConsentText
 from leadwerk.web import i18n
 from leadwerk.web.context import Form, Page, field, require_area
-from leadwerk.web.duplicates import presenter
 from leadwerk.web.i18n import N_
 from leadwerk.web.routing import router as web_router
+from leadwerk.web.timeline import presenter
 
 router = web_router()
 ConsentPage = Annotated[Page, Depends(require_area("consent"))]

@@ -19,7 +19,6 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from leadwerk.auth import service as auth
 from leadwerk.auth.rules import can_see_lead
 from leadwerk.auth.types import Principal
 from leadwerk.errors import Conflict, NotFound, ValidationFailed
@@ -34,7 +33,7 @@ from leadwerk.web import labels
 from leadwerk.web.context import Form, Page, field, fields, require_area
 from leadwerk.web.i18n import N_
 from leadwerk.web.routing import router as web_router
-from leadwerk.web.timeline import Presenter
+from leadwerk.web.timeline import Presenter, presenter
 
 log = logging.getLogger(__name__)
 router = web_router()
@@ -69,13 +68,6 @@ def percent(page: Page, probability: float) -> str:
     """0.953 → "95.3%" / "95,3 %"."""
     value = format_percent(round(probability, 3), locale=page.language, decimal_quantization=False)
     return str(value)
-
-
-def presenter(page: Page, session: Session) -> Presenter:
-    """Names actors (users, API keys, the search) and values, as the lead timeline does."""
-    users = {u.id: u.name for u in auth.list_users(session)}
-    keys = {k.id: k.name for k in auth.list_api_keys(session, include_revoked=True)}
-    return Presenter(page.gettext, users, keys)
 
 
 def _row_id(value: str, name: str) -> int:

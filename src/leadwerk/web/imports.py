@@ -88,7 +88,6 @@ def _index(page: Page, errors: dict[str, str] | None = None) -> Response:
             "imports": records,
             "errors": errors or {},
             "basis_options": enum_options(page, LawfulBasis),
-            "consent_text_options": _consent_text_options(page),
             "stage_options": enum_options(page, Stage),
             "channel_options": enum_options(page, Channel),
             "max_mib": page.settings.import_max_upload_bytes // (1024 * 1024),

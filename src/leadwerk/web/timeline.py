@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from leadwerk.auth import service as auth
 from leadwerk.identity.duplicates import ACTOR as SEARCH_ACTOR
 from leadwerk.identity.survivorship import Why
 from leadwerk.identity.types import MergeReason
 from leadwerk.leads.service import TimelineEntry
 from leadwerk.leads.types import Channel, Stage, Temperature
 from leadwerk.web import labels
+from leadwerk.web.context import Page
 from leadwerk.web.i18n import N_
 
 Translate = Callable[[str], str]
@@ -200,3 +204,10 @@ def present_timeline(entries: list[TimelineEntry], presenter: Presenter) -> list
         "audit": presenter.audit,
     }
     return [kinds.get(entry.kind, presenter.audit)(entry) for entry in entries]
+
+
+def presenter(page: Page, session: Session) -> Presenter:
+    """Names actors (users, API keys, the search) and values, as the lead timeline does."""
+    users = {u.id: u.name for u in auth.list_users(session)}
+    keys = {k.id: k.name for k in auth.list_api_keys(session, include_revoked=True)}
+    return Presenter(page.gettext, users, keys)

@@ -106,7 +106,7 @@ class StagedBatch:
     complete: list[bool]  # the group gives all four parts of the search text
     keys: list[str | None]  # the email key of each group
     rows: list[tuple[Any, ...]]  # (group number, *ROW_VALUES), in the order of the file
-    # the rows saying yes to consent: (group number, row number, the row's address and number)
+    # the rows saying yes to consent: (group number, the row with its address and number)
     consents: list[tuple[int, ImportedRow]] = field(default_factory=list)
 
 

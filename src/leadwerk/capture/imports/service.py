@@ -155,14 +155,11 @@ def check_options(
     if source_text is not None and len(source_text) > MAX_SOURCE:
         errors["source"] = f"At most {MAX_SOURCE} characters, not {len(source_text)}."
     consent_text_id: int | None = None
-    if consent_text not in (None, ""):
-        try:
-            consent_text_id = int(str(consent_text).strip())
-        except ValueError:
-            errors["consent_text"] = "Name the consent text by its id (see the purposes)."
-        else:
-            if not 0 < consent_text_id < 2**63:
-                errors["consent_text"] = "Name the consent text by its id (see the purposes)."
+    text_ref = str(consent_text if consent_text is not None else "").strip()
+    if text_ref.isdecimal() and 0 < int(text_ref) < 2**63:
+        consent_text_id = int(text_ref)
+    elif text_ref:
+        errors["consent_text"] = "Name the consent text by its id (see the purposes)."
     if errors or basis is None:
         raise ValidationFailed(errors, "The import needs a lawful basis and its evidence.")
     return ImportOptions(
