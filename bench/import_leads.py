@@ -15,6 +15,7 @@ What it does, on a scratch database (a SQLite file or a fresh PostgreSQL databas
 
     .venv/bin/python bench/import_leads.py --database postgresql --rows 1000000 --existing 1000000
     .venv/bin/python bench/import_leads.py --quick          # 5,000 into 5,000 on SQLite
+    .venv/bin/python bench/import_leads.py --database postgresql --consent-text sales_contact
 
 Benchmarks are not tests: nothing is asserted here.
 """
@@ -39,11 +40,14 @@ from _common import emit, machine, postgres_version, progress, scratch_database
 from leadwerk import schema
 from leadwerk.capture.imports import service
 from leadwerk.capture.imports.types import LawfulBasis
+from leadwerk.consent import service as consent
+from leadwerk.consent.types import ConsentLinks
 from leadwerk.demo.generator import DemoGenerator, DemoSpec
 from leadwerk.demo.loader import load_demo
 from leadwerk.storage.engine import Database
 
 TODAY = date(2025, 6, 1)
+LINKS = ConsentLinks(base_url="https://leads.example.de", secret_key="bench-" * 8)
 QUICK_ROWS = 5000
 HEADER = (
     "Vorname",
@@ -154,8 +158,24 @@ def copy_baseline(db: Database, path: Path) -> float:
     return time.perf_counter() - started
 
 
+def _text_id(db: Database, purpose: str | None) -> int | None:
+    """The German text of the purpose, for `--consent-text`: the rows saying yes (a third of
+    the file) are recorded in the ledger with it."""
+    if purpose is None:
+        return None
+    with db.read() as session:
+        return consent.current_text(session, consent.get_purpose(session, purpose), "de").id
+
+
 def run(
-    kind: str, rows: int, existing: int, match: float, batch_size: int, workers: int, profile: bool
+    kind: str,
+    rows: int,
+    existing: int,
+    match: float,
+    batch_size: int,
+    workers: int,
+    profile: bool,
+    consent_purpose: str | None = None,
 ) -> dict[str, Any]:
     with scratch_database(kind) as url, tempfile.TemporaryDirectory() as folder:
         db = Database.from_url(url, pool_size=2)
@@ -175,7 +195,9 @@ def run(
             if profiler:
                 profiler.enable()
             plan = service.plan_import(path)
-            options = service.check_options(LawfulBasis.CONSENT, "benchmark", None)
+            options = service.check_options(
+                LawfulBasis.CONSENT, "benchmark", None, _text_id(db, consent_purpose)
+            )
             summary = service.run_import(
                 db,
                 plan,
@@ -183,6 +205,7 @@ def run(
                 actor="bench",
                 batch_size=batch_size,
                 workers=service.workers_for(plan, workers),
+                links=LINKS,
             )
             seconds = time.perf_counter() - started
             if profiler:
@@ -191,6 +214,8 @@ def run(
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
                 progress(out.getvalue())
             progress(f"{kind}: imported in {seconds:.1f} s; baseline next")
+            with db.read() as session:
+                ledger = session.scalar(text("SELECT count(*) FROM consent_events"))
             base = copy_baseline(db, path) if kind == "postgresql" else None
         finally:
             db.dispose()
@@ -217,6 +242,8 @@ def run(
             "rows_per_second": round(counts.rows / base, 1),
         },
         "ratio": None if base is None else round(seconds / base, 2),
+        "consent_purpose": consent_purpose,
+        "consent_events": ledger,
         "batch_size": batch_size,
         "workers": workers,
         "postgres_version": postgres_version() if kind == "postgresql" else None,
@@ -236,6 +263,11 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=2, help="Normalising processes (1: none, all in process)."
     )
+    parser.add_argument(
+        "--consent-text",
+        metavar="PURPOSE",
+        help="Import with the purpose's German text as the consent text (as --consent-text).",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the import (stderr).")
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_ROWS:,} rows into {QUICK_ROWS:,} leads."
@@ -243,7 +275,14 @@ def main() -> None:
     args = parser.parse_args()
     rows, existing = (QUICK_ROWS, QUICK_ROWS) if args.quick else (args.rows, args.existing)
     result = run(
-        args.database, rows, existing, args.match, args.batch_size, args.workers, args.profile
+        args.database,
+        rows,
+        existing,
+        args.match,
+        args.batch_size,
+        args.workers,
+        args.profile,
+        args.consent_text,
     )
     result["quick"] = args.quick
     emit(result)

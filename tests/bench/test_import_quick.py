@@ -36,8 +36,21 @@ def test_quick_run_prints_the_figures_and_the_baseline(database: str) -> None:
         0,
     )
     assert result["seconds"] > 0
+    assert (result["consent_purpose"], result["consent_events"]) == (None, 0)
     if database == "postgresql":
         assert result["baseline"]["seconds"] > 0
         assert result["ratio"] > 0
     else:
         assert (result["baseline"], result["ratio"]) == (None, None)
+
+
+@pytest.mark.slow
+def test_quick_run_with_a_consent_text() -> None:
+    result = run_quick("import_leads.py", "--consent-text", "sales_contact")
+    assert (result["consent_purpose"], result["rows"], result["rejected"]) == (
+        "sales_contact",
+        5000,
+        0,
+    )
+    # the rows saying yes ("ja", a third of the file), one entry per person
+    assert 1000 < result["consent_events"] < 2500

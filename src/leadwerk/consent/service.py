@@ -27,6 +27,7 @@ from leadwerk.consent.types import (
 )
 from leadwerk.errors import NotFound, ValidationFailed
 from leadwerk.storage.base import in_slices, utcnow
+from leadwerk.storage.bulk import reserve_ids
 from leadwerk.storage.engine import Database
 
 _events = cast(Table, ConsentEvent.__table__)
@@ -167,7 +168,8 @@ def record_many(
     session: Session, entries: Sequence[tuple[int | None, EventContent]]
 ) -> list[ConsentEvent]:
     """Append (lead id, content) entries to the ledger in their order, each chained to the one
-    before, inside the caller's transaction: one lock and one insert for all of them."""
+    before, inside the caller's transaction: one lock, and one insert for all of them with
+    their ids reserved first (nothing to read back)."""
     if not entries:
         return []
     _lock_ledger(session)
@@ -176,12 +178,14 @@ def record_many(
     ).first()
     seq, chain = (last[0], last[1]) if last is not None else (0, rules.GENESIS)
     now = utcnow()
+    ids = reserve_ids(session, ConsentEvent.__tablename__, len(entries))
     events: list[ConsentEvent] = []
-    for lead_id, content in entries:
+    for event_id, (lead_id, content) in zip(ids, entries, strict=True):
         digest = rules.content_hash(content.to_dict())
         seq, chain = seq + 1, rules.chain_hash(chain, digest)
         events.append(
             ConsentEvent(
+                id=event_id,
                 seq=seq,
                 lead_id=lead_id,
                 purpose=content.purpose,

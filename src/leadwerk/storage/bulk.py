@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -51,3 +52,18 @@ def sqlite_next_id(session: Session, table: str) -> int:
         (table,),
     ).scalar()
     return int(largest or 0) + 1
+
+
+def reserve_ids(session: Session, table: str, count: int) -> list[int]:
+    """`count` ids for new rows of `table`, to write them with their ids (COPY, or inserts that
+    need no id read back). On SQLite inside a write transaction, which excludes every other
+    writer until it ends."""
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        return [int(i) for i in session.scalars(statement, {"table": table, "n": count})]
+    first = sqlite_next_id(session, table)
+    return list(range(first, first + count))

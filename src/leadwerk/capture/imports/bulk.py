@@ -49,7 +49,7 @@ from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
 from leadwerk.storage.base import EnumValue, in_slices
-from leadwerk.storage.bulk import json_text, load_rows, sqlite_next_id
+from leadwerk.storage.bulk import json_text, load_rows, reserve_ids
 
 _leads = cast(Table, Lead.__table__)
 _touchpoints = cast(Table, Touchpoint.__table__)
@@ -237,19 +237,6 @@ def _find_and_lock(session: Session, keys: Sequence[str]) -> tuple[dict[str, int
     return found, set(aliased)
 
 
-def _reserve_ids(session: Session, count: int) -> list[int]:
-    if count == 0:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        statement = text(
-            "SELECT nextval(pg_get_serial_sequence('leads', 'id')) FROM generate_series(1, :n)"
-        )
-        return [int(i) for i in session.scalars(statement, {"n": count})]
-    # SQLite: the write transaction began IMMEDIATE; nobody else inserts until it ends.
-    first = sqlite_next_id(session, "leads")
-    return list(range(first, first + count))
-
-
 def _constants(
     columns: Iterable[Column[Any]], values: dict[str, Any], dialect: Dialect
 ) -> dict[str, Any]:
@@ -433,7 +420,7 @@ def write_batch(
         [dict(zip(_COMPARED, _compared(groups[n]), strict=True)) for n in new],
         [_match_keys(groups[n]) for n in new],
     )
-    for n, lead_id in zip(new, _reserve_ids(session, len(new)), strict=True):
+    for n, lead_id in zip(new, reserve_ids(session, "leads", len(new)), strict=True):
         lead_ids[n] = lead_id
     lead_constants = _constants(
         (c for c in _leads.columns if c.key != "id" and c.key not in GROUP_VALUES),
