@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -168,10 +168,10 @@ class ImportedConsent:
     links: ConsentLinks
 
 
-@dataclass(frozen=True, slots=True)
-class ImportedRow:
+class ImportedRow(NamedTuple):
     """A row saying yes: its number in the file, and the address and number it gave (the
-    consent is theirs, even when the row joined a person known by another address)."""
+    consent is theirs, even when the row joined a person known by another address). A named
+    tuple: an import's worker processes send one back per row that says yes."""
 
     number: int
     email: str | None

@@ -49,7 +49,7 @@ from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
 from leadwerk.storage.base import EnumValue, in_slices
-from leadwerk.storage.bulk import json_text, load_rows, reserve_ids
+from leadwerk.storage.bulk import copy_line, copy_values, json_text, load_lines, reserve_ids
 
 _leads = cast(Table, Lead.__table__)
 _touchpoints = cast(Table, Touchpoint.__table__)
@@ -99,13 +99,16 @@ class AcceptedRow:
 
 @dataclass(frozen=True, slots=True)
 class StagedBatch:
-    """A batch as plain tuples (cheap to send between processes), values as the database
-    takes them (enums as their value, JSON as text)."""
+    """A batch as strings and numbers (cheap to send between processes), values as the
+    database takes them (enums as their value, JSON as text), each group's and each row's
+    put into one line of COPY's text format (`storage.bulk.copy_line`; `copy_values` reads
+    one back)."""
 
-    groups: list[tuple[Any, ...]]  # GROUP_VALUES of each group
+    groups: list[str]  # GROUP_VALUES of each group
     complete: list[bool]  # the group gives all four parts of the search text
     keys: list[str | None]  # the email key of each group
-    rows: list[tuple[Any, ...]]  # (group number, *ROW_VALUES), in the order of the file
+    row_groups: list[int]  # the group of each row, in the order of the file
+    rows: list[str]  # ROW_VALUES of each row
     # the rows saying yes to consent: (group number, the row with its address and number)
     consents: list[tuple[int, ImportedRow]] = field(default_factory=list)
 
@@ -130,7 +133,8 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
     """Group and fold the batch's rows and turn them into tuples for `write_batch`."""
     numbers: dict[str, int] = {}
     grouped: list[list[AcceptedRow]] = []  # in the order of each group's first row
-    staged_rows: list[tuple[Any, ...]] = []
+    row_groups: list[int] = []
+    staged_rows: list[str] = []
     consents: list[tuple[int, ImportedRow]] = []
     for row in rows:
         clean = row.clean
@@ -146,20 +150,22 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
         consent = "true" if row.marketing_consent else "false"
         if row.marketing_consent:
             consents.append((number, ImportedRow(row.number, clean.email, key, clean.phone)))
+        row_groups.append(number)
         staged_rows.append(
-            (
-                number,
-                clean.channel.value,
-                clean.source,
-                clean.utm_source,
-                clean.utm_medium,
-                clean.utm_campaign,
-                clean.utm_term,
-                clean.utm_content,
-                f'{{"import_id":{import_id},"row":{row.number},"marketing_consent":{consent}}}',
+            copy_line(
+                (
+                    clean.channel.value,
+                    clean.source,
+                    clean.utm_source,
+                    clean.utm_medium,
+                    clean.utm_campaign,
+                    clean.utm_term,
+                    clean.utm_content,
+                    f'{{"import_id":{import_id},"row":{row.number},"marketing_consent":{consent}}}',
+                )
             )
         )
-    groups: list[tuple[Any, ...]] = []
+    groups: list[str] = []
     complete: list[bool] = []
     keys: list[str | None] = []
     for group in grouped:
@@ -170,10 +176,10 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
             if values[position] is not None:
                 values[position] = values[position].value
         values += (_attributes_text(lead.attributes), lead.phone, lead_rules.search_text(*parts))
-        groups.append(tuple(values))
+        groups.append(copy_line(values))
         complete.append(None not in parts)
         keys.append(lead.email_key)
-    return StagedBatch(groups, complete, keys, staged_rows, consents)
+    return StagedBatch(groups, complete, keys, row_groups, staged_rows, consents)
 
 
 # --- the database half -------------------------------------------------------------------
@@ -181,60 +187,56 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
 _UPDATES = "import_updates"
 
 
-def _find(session: Session, keys: Sequence[str]) -> dict[str, int]:
-    """The oldest lead per email key, one index lookup per key whatever the statistics say
-    (a `= ANY(…)` of thousands of keys was planned as a scan of all of `leads` while its
-    statistics lagged behind). `id + 0`: else `min(id)` may walk the primary key until it
-    meets the address."""
-    if not keys:
-        return {}
-    if session.get_bind().dialect.name == "postgresql":
-        statement = text(
-            "SELECT k, (SELECT min(l.id + 0) FROM leads AS l WHERE l.email_key = k) "
-            "FROM unnest(CAST(:keys AS text[])) AS k"
-        )
-        slices = [list(keys)]
-    else:
-        statement = text(
-            "SELECT email_key, min(id + 0) FROM leads WHERE email_key IN :keys GROUP BY email_key"
-        ).bindparams(bindparam("keys", expanding=True))
-        slices = in_slices(keys)
-    return {
-        key: int(lead_id)
-        for part in slices
-        for key, lead_id in session.execute(statement, {"keys": part})
-        if lead_id is not None
-    }
-
-
-def _find_aliases(session: Session, keys: Sequence[str]) -> dict[str, int]:
-    """The leads of the keys that are old addresses (aliases a merge left); few exist, so
-    one lookup for the batch."""
-    if not keys:
-        return {}
-    statement = select(_aliases.c.email_key, _aliases.c.lead_id).where(
-        _aliases.c.email_key.in_(bindparam("keys", expanding=True))
-    )
-    return {
-        key: int(lead_id)
-        for part in in_slices(keys)
-        for key, lead_id in session.execute(statement, {"keys": part})
-    }
+# One index lookup per key whatever the statistics say (a `= ANY(…)` of thousands of keys was
+# planned as a scan of all of `leads` while its statistics lagged behind); `id + 0`: else
+# `min(id)` may walk the primary key until it meets the address. The keys go in as one text
+# (a list of thousands costs more to send as an array); the old addresses (aliases a merge
+# left, few) are looked up only for the keys no lead has.
+_FIND_POSTGRES = text(
+    "SELECT n, lead_id, aliased FROM (SELECT k.n, "
+    "coalesce(own.id, (SELECT a.lead_id FROM email_aliases AS a WHERE a.email_key = k.key)) "
+    "AS lead_id, own.id IS NULL AS aliased "
+    "FROM unnest(string_to_array(:keys, E'\\n')) WITH ORDINALITY AS k(key, n), "
+    "LATERAL (SELECT min(l.id + 0) AS id FROM leads AS l WHERE l.email_key = k.key) AS own"
+    ") AS f WHERE lead_id IS NOT NULL"
+)
+_FIND_SQLITE = text(
+    "SELECT email_key, min(id + 0) FROM leads WHERE email_key IN :keys GROUP BY email_key"
+).bindparams(bindparam("keys", expanding=True))
+_FIND_ALIASES = select(_aliases.c.email_key, _aliases.c.lead_id).where(
+    _aliases.c.email_key.in_(bindparam("keys", expanding=True))
+)
 
 
 def _find_and_lock(session: Session, keys: Sequence[str]) -> tuple[dict[str, int], set[str]]:
-    """The lead of each key that has one (by its own address, else as an alias) and the
-    keys found as aliases; with the bulk lock held when some have none."""
-    found = _find(session, keys)
-    missing = [k for k in keys if k not in found]
-    if missing and session.get_bind().dialect.name == "postgresql":
-        # SQLite's writers run one at a time anyway.
+    """The oldest lead of each key that has one (as the intake pipeline picks it), else the
+    lead it is an old address of, and the keys found as such. PostgreSQL: with the bulk lock
+    taken first (`identity.lock_for_bulk`: intakes of any address wait until the batch
+    commits, another import's batch too), so no lead for a new address comes in between;
+    SQLite's writers run one at a time anyway."""
+    if not keys:
+        return {}, set()
+    found: dict[str, int] = {}
+    aliased: set[str] = set()
+    if session.get_bind().dialect.name == "postgresql":
         identity.lock_for_bulk(session)
-        found.update(_find(session, missing))  # created while we waited
-        missing = [k for k in missing if k not in found]
-    aliased = _find_aliases(session, missing)
-    found.update(aliased)
-    return found, set(aliased)
+        listed = "\n".join(keys)
+        if listed.count("\n") != len(keys) - 1:  # clean_text drops every control character
+            raise ValueError("an email key holds a line break")
+        for n, lead_id, alias in session.execute(_FIND_POSTGRES, {"keys": listed}):
+            key = keys[n - 1]
+            found[key] = int(lead_id)
+            if alias:
+                aliased.add(key)
+        return found, aliased
+    for part in in_slices(keys):
+        found.update((k, int(i)) for k, i in session.execute(_FIND_SQLITE, {"keys": part}))
+    missing = [k for k in keys if k not in found]
+    for part in in_slices(missing):
+        for key, lead_id in session.execute(_FIND_ALIASES, {"keys": part}):
+            found[key] = int(lead_id)
+            aliased.add(key)
+    return found, aliased
 
 
 def _constants(
@@ -260,11 +262,11 @@ def _constants(
 
 
 def _search_texts_with_gaps(
-    session: Session, groups: list[tuple[Any, ...]], found: list[tuple[int, int]]
+    session: Session, groups: list[str], found: list[tuple[int, int]]
 ) -> None:
     """Search texts of found leads whose incoming values lack one of the four parts: from
     the merged parts (a given incoming part wins, as in `merge_into`). `found` holds
-    (position in `groups`, lead id) of those groups; their tuples are replaced."""
+    (position in `groups`, lead id) of those groups; their lines are replaced."""
     if not found:
         return
     ids = [i for _, i in found]
@@ -285,21 +287,21 @@ def _search_texts_with_gaps(
         row[0]: row[1:] for part in slices for row in session.execute(statement, {"ids": part})
     }
     for position, lead_id in found:
-        values = list(groups[position])
+        values = list(copy_values(groups[position]))
         old = current[lead_id]
         parts = [
             values[at] if values[at] is not None else old[n]
             for n, at in enumerate(_SEARCH_POSITIONS)
         ]
         values[_SEARCH_TEXT_POSITION] = lead_rules.search_text(*parts)
-        groups[position] = tuple(values)
+        groups[position] = copy_line(values)
 
 
-def _one_per_lead(rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+def _one_per_lead(rows: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     """The rows in passes that each hold a lead once (an address and an old address of the
     same lead in one batch are two groups; one `UPDATE … FROM` would apply only one of them),
     in file order. Nearly always one pass."""
-    passes: list[list[tuple[Any, ...]]] = []
+    passes: list[list[tuple[int, str]]] = []
     seen: list[set[Any]] = []
     for row in rows:
         for n, ids in enumerate(seen):
@@ -313,8 +315,8 @@ def _one_per_lead(rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
     return passes
 
 
-def _update_leads(session: Session, rows: list[tuple[Any, ...]], now: datetime) -> None:
-    """(lead id, *GROUP_VALUES) rows merged into their leads by one `UPDATE … FROM`."""
+def _update_leads(session: Session, rows: list[tuple[int, str]], now: datetime) -> None:
+    """(lead id, its group's line) rows merged into their leads by one `UPDATE … FROM`."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -325,7 +327,7 @@ def _update_leads(session: Session, rows: list[tuple[Any, ...]], now: datetime) 
             f"CAST(NULL AS BIGINT) AS lead_id, {columns} FROM leads WHERE 1 = 0"
         )
     )
-    load_rows(session, _UPDATES, ("lead_id", *GROUP_VALUES), rows)
+    load_lines(session, _UPDATES, ("lead_id", *GROUP_VALUES), (((i,), g) for i, g in rows))
     assignments = {
         **merge_sql(dialect),
         "search_text": "g.search_text",
@@ -388,10 +390,10 @@ def write_batch(
     lead_ids: list[int | None] = [found.get(k) if k is not None else None for k in batch.keys]
     for n, key in enumerate(batch.keys):
         if key in aliased:  # an old address of a lead: the lead keeps its own (as at intake)
-            values = list(groups[n])
+            values = list(copy_values(groups[n]))
             for position in _EMAIL_POSITIONS:
                 values[position] = None
-            groups[n], complete[n] = tuple(values), False
+            groups[n], complete[n] = copy_line(values), False
     _search_texts_with_gaps(
         session,
         groups,
@@ -411,15 +413,18 @@ def write_batch(
                 updated += 1
     seen_keys.update(k for k in batch.keys if k is not None)
     for rows in _one_per_lead(
-        [(i, *g) for i, g in zip(lead_ids, groups, strict=True) if i is not None]
+        [(i, g) for i, g in zip(lead_ids, groups, strict=True) if i is not None]
     ):
         _update_leads(session, rows, now)
     new = [n for n, lead_id in enumerate(lead_ids) if lead_id is None]
-    matches = matching.find_matches(
-        session,
-        [dict(zip(_COMPARED, _compared(groups[n]), strict=True)) for n in new],
-        [_match_keys(groups[n]) for n in new],
-    )
+    matches: list[matching.IntakeMatch | None] = [None] * len(new)
+    if new and matching.active_model(session) is not None:
+        incoming = [copy_values(groups[n]) for n in new]
+        matches = matching.find_matches(
+            session,
+            [dict(zip(_COMPARED, _compared(values), strict=True)) for values in incoming],
+            [_match_keys(values) for values in incoming],
+        )
     for n, lead_id in zip(new, reserve_ids(session, "leads", len(new)), strict=True):
         lead_ids[n] = lead_id
     lead_constants = _constants(
@@ -427,11 +432,12 @@ def write_batch(
         {"created_at": now, "updated_at": now, "last_activity_at": now},
         dialect,
     )
-    load_rows(
+    load_lines(
         session,
         _leads.name,
         ("id", *GROUP_VALUES, *lead_constants),
-        ((lead_ids[n], *groups[n], *lead_constants.values()) for n in new),
+        (((lead_ids[n],), groups[n]) for n in new),
+        tuple(lead_constants.values()),
     )
     touch_constants = _constants(
         (
@@ -443,14 +449,15 @@ def write_batch(
         dialect,
     )
     keys = batch.keys
-    load_rows(
+    load_lines(
         session,
         _touchpoints.name,
         ("lead_id", "email_key", *ROW_VALUES, *touch_constants),
         (
-            (lead_ids[row[0]], keys[row[0]], *row[1:], *touch_constants.values())
-            for row in batch.rows
+            ((lead_ids[group], keys[group]), row)
+            for group, row in zip(batch.row_groups, batch.rows, strict=True)
         ),
+        tuple(touch_constants.values()),
     )
     joined = 0
     survivors: dict[int, int] = {}  # a new lead merged into the person it matched
