@@ -38,34 +38,6 @@ from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import Stage, Temperature, TouchpointType
 from leadwerk.storage.base import utcnow
 
-# Filled on an existing lead only where it has no value yet; first-touch attribution stays.
-_FIRST_TOUCH = (
-    "source",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "channel",
-)
-_IDENTITY = (
-    "email",
-    "email_key",
-    "first_name",
-    "last_name",
-    "name_key",
-    "sound_key",
-    "phone",
-    "company",
-    "company_key",
-    "domain",
-    "job_title",
-    "country",
-    "language",
-)
-# Derived from the identity fields, so they follow them; not listed as changes in the audit.
-_DERIVED = ("email_status", "phone_status", "seniority", "job_function")
-
 
 def run_intake(
     session: Session,
@@ -140,7 +112,7 @@ def run_intake(
         raise RuntimeError(f"lead with email key {clean.email_key!r} disappeared")
     changes: dict[str, Any] = {}
     if not created:
-        changes = merge_into(lead, clean)
+        changes = rules.merge_into(lead, clean)
         if lead.account_id is None:
             lead.account_id = accounts.account_for(session, lead.domain, lead.company_key)
         lead.updated_at = now
@@ -333,55 +305,6 @@ def _create_if_new(
     make_transient_to_detached(lead)
     session.add(lead)
     return lead, touched
-
-
-def merge_into(lead: Lead, clean: NormalisedLead) -> dict[str, Any]:
-    """A newer non-empty value wins for identity fields; first-touch fields fill gaps only.
-    Shared with the bulk import (capture.imports.bulk), which must merge exactly the same way."""
-    changes: dict[str, Any] = {}
-    for name in _IDENTITY:
-        value = getattr(clean, name)
-        if value is not None and getattr(lead, name) != value:
-            changes[name] = {"from": getattr(lead, name), "to": value}
-            setattr(lead, name, value)
-    for name in _DERIVED:
-        if getattr(clean, name) is not None:
-            setattr(lead, name, getattr(clean, name))
-    if clean.phone is not None:
-        lead.phone_key = clean.phone
-    for name in _FIRST_TOUCH:
-        if getattr(lead, name) in (None, "") and getattr(clean, name) is not None:
-            setattr(lead, name, getattr(clean, name))
-    if clean.attributes:
-        lead.attributes = {**(lead.attributes or {}), **clean.attributes}
-    return {k: v for k, v in changes.items() if not k.endswith("_key") and k != "domain"}
-
-
-def merge_sql(dialect: str, *, lead: str = "leads", incoming: str = "g") -> dict[str, str]:
-    """`merge_into` as SQL for the bulk import's `UPDATE leads … FROM`: column → expression
-    over the lead's row (`lead`) and a row of incoming values with the lead's column names
-    (`incoming`, one row per lead, several rows of one address folded by `merge_into` first).
-    The same tuples drive both; tests/integration/capture/test_merge_sql.py checks that the two
-    agree on random leads on both databases. Attribute values from imports are scalars, so
-    SQLite's `json_patch` (RFC 7396) is the shallow merge of `merge_into`."""
-    merged = {
-        name: f"COALESCE({incoming}.{name}, {lead}.{name})" for name in (*_IDENTITY, *_DERIVED)
-    }
-    merged["phone_key"] = f"COALESCE({incoming}.phone, {lead}.phone_key)"
-    for name in _FIRST_TOUCH:
-        merged[name] = f"COALESCE(NULLIF({lead}.{name}, ''), {incoming}.{name}, {lead}.{name})"
-    if dialect == "postgresql":
-        base = f"COALESCE(NULLIF({lead}.attributes, 'null'::jsonb), '{{}}'::jsonb)"
-        added = f"{base} || {incoming}.attributes"
-        empty = "'{}'::jsonb"
-    else:
-        added = f"json_patch(COALESCE({lead}.attributes, '{{}}'), {incoming}.attributes)"
-        empty = "'{}'"
-    merged["attributes"] = (
-        f"CASE WHEN {incoming}.attributes IS NULL OR {incoming}.attributes = {empty} "
-        f"THEN {lead}.attributes ELSE {added} END"
-    )
-    return merged
 
 
 def edit_lead(

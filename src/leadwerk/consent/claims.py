@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from leadwerk.consent.types import (
     ConsentStatus,
     EventContent,
     EventKind,
+    ImportedRow,
     Method,
 )
 from leadwerk.errors import ValidationFailed
@@ -166,17 +167,6 @@ class ImportedConsent:
     import_id: int
     evidence: str
     links: ConsentLinks
-
-
-class ImportedRow(NamedTuple):
-    """A row saying yes: its number in the file, and the address and number it gave (the
-    consent is theirs, even when the row joined a person known by another address). A named
-    tuple: an import's worker processes send one back per row that says yes."""
-
-    number: int
-    email: str | None
-    email_key: str | None
-    phone: str | None
 
 
 def check_import_text(session: Session, text_id: int) -> ConsentText:

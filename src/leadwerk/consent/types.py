@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from leadwerk.settings import Settings
@@ -192,3 +192,14 @@ class ConsentLinks:
             confirm_hours=settings.consent_confirm_hours,
             reminder_hours=settings.consent_reminder_hours,
         )
+
+
+class ImportedRow(NamedTuple):
+    """A row saying yes: its number in the file, and the address and number it gave (the
+    consent is theirs, even when the row joined a person known by another address). A named
+    tuple: an import's worker processes send one back per row that says yes."""
+
+    number: int
+    email: str | None
+    email_key: str | None
+    phone: str | None

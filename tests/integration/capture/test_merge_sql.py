@@ -14,8 +14,8 @@ from typing import Any, cast
 from sqlalchemy import select
 
 from leadwerk.capture import rules
-from leadwerk.capture.imports import bulk
-from leadwerk.capture.service import merge_into
+from leadwerk.capture.imports import bulk, staging
+from leadwerk.capture.rules import merge_into
 from leadwerk.capture.types import Intake, NormalisedLead
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead
@@ -97,15 +97,15 @@ def test_the_bulk_update_merges_as_the_intake_pipeline_does(db: Database) -> Non
         for lead in before.values():
             session.expunge(lead)
     incoming: dict[str, list[NormalisedLead]] = {}
-    accepted: list[bulk.AcceptedRow] = []
+    accepted: list[staging.AcceptedRow] = []
     for number in range(300):
         email = rng.choice(emails)
         clean = _incoming(rng, email)
         incoming.setdefault(email, []).append(clean)
-        accepted.append(bulk.AcceptedRow(number + 2, clean, rng.random() < 0.5))
+        accepted.append(staging.AcceptedRow(number + 2, clean, rng.random() < 0.5))
     with db.transaction() as session:
         counts = bulk.write_batch(
-            session, bulk.stage(accepted, 1), now=NOW, seen_keys=set(), actor="test"
+            session, staging.stage(accepted, 1), now=NOW, seen_keys=set(), actor="test"
         )
     assert (counts.rows, counts.created) == (300, 0)
     assert (counts.updated, counts.merged) == (len(incoming), 300 - len(incoming))

@@ -1,45 +1,35 @@
-"""The set-based write of one batch of normalised rows, in two halves.
+"""The database half of an import's write: one staged batch (`staging.stage`) written inside
+the caller's transaction, with a fixed number of statements whatever the batch size:
 
-`stage` (pure, runs where the rows are normalised, a worker process for large files): group
-the batch's rows by email key, fold the rows of one address into one set of incoming values
-with the intake pipeline's merge rule (`capture.service.merge_into`), and turn groups and rows
-into plain tuples: one per group with the lead's columns, one per row for its touchpoint.
-
-`write_batch` (inside the caller's transaction), with a fixed number of statements whatever
-the batch size:
-
-1. find the oldest lead per email key (as the intake pipeline picks it) with one query; if
-   some addresses have no lead yet, take `identity.lock_for_bulk` (intakes of any address
-   wait until the batch commits, another import's batch too) and look those up again;
+1. take the bulk lock on PostgreSQL (`identity.lock_for_bulk`: intakes of any address wait
+   until the batch commits, another import's batch too) and find the oldest lead per email
+   key (as the intake pipeline picks it), else the lead it is an old address of, with one
+   statement;
 2. update the leads found: their groups go into a temporary table and one `UPDATE … FROM`
-   applies `capture.service.merge_sql`, the SQL twin of `merge_into`;
+   applies `capture.rules.merge_sql`, the SQL twin of `merge_into`;
 3. insert the other groups as new leads, and one IMPORT touchpoint per row.
 
-PostgreSQL gets COPY for every load, SQLite executemany (`storage.bulk.load_rows`). The
-search text of an updated lead is folded in Python (`leads.rules.search_text`): from the
-incoming values when they give all four of its parts, else from the merged parts, read for the
-few leads where the lead's own value fills a gap. Column lists come from `Lead.__table__` and
-`NormalisedLead`, so a field added to both is written without a change here.
+PostgreSQL gets COPY for every load, of the lines the workers wrote (`storage.bulk.load_lines`),
+SQLite executemany. The search text of an updated lead is folded in Python
+(`leads.rules.search_text`): from the incoming values when they give all four of its parts,
+else from the merged parts, read for the few leads where the lead's own value fills a gap.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from dataclasses import fields as dc_fields
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Column, Table, bindparam, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from leadwerk.capture.imports.staging import GROUP_VALUES, ROW_VALUES, SEARCH_PARTS, StagedBatch
 from leadwerk.capture.imports.types import ImportCounts
-from leadwerk.capture.service import merge_into, merge_sql
-from leadwerk.capture.types import NormalisedLead
-from leadwerk.consent.claims import ImportedConsent, ImportedRow, record_imported
+from leadwerk.capture.rules import merge_sql
+from leadwerk.consent.claims import ImportedConsent, record_imported
 from leadwerk.identity import intake as matching
 from leadwerk.identity import merging
 from leadwerk.identity import service as identity
@@ -48,37 +38,13 @@ from leadwerk.identity.types import MergeReason
 from leadwerk.leads import rules as lead_rules
 from leadwerk.leads.models import Lead, Touchpoint
 from leadwerk.leads.types import TouchpointType
-from leadwerk.storage.base import EnumValue, in_slices
-from leadwerk.storage.bulk import copy_line, copy_values, json_text, load_lines, reserve_ids
+from leadwerk.storage.base import in_slices
+from leadwerk.storage.bulk import copy_line, copy_values, load_lines, reserve_ids
 
 _leads = cast(Table, Lead.__table__)
 _touchpoints = cast(Table, Touchpoint.__table__)
 _aliases = cast(Table, EmailAlias.__table__)
-
-_CLEAN_FIELDS = tuple(f.name for f in dc_fields(NormalisedLead))
-# The lead's columns a group fills: the normalised ones in table order, then the derived ones.
-_NORMALISED = tuple(
-    c.key for c in _leads.columns if c.key in _CLEAN_FIELDS and c.key != "attributes"
-)
-GROUP_VALUES = (*_NORMALISED, "attributes", "phone_key", "search_text")
-_normalised_values = operator.attrgetter(*_NORMALISED)
-_ENUM_POSITIONS = tuple(
-    i for i, name in enumerate(_NORMALISED) if isinstance(_leads.c[name].type, EnumValue)
-)
-# A row's touchpoint values (after its group's number); the rest are the same for the batch.
-ROW_VALUES = (
-    "channel",
-    "source",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "properties",
-)
-_SEARCH_PARTS = ("first_name", "last_name", "email", "company")
-_search_parts = operator.attrgetter(*_SEARCH_PARTS)
-_SEARCH_POSITIONS = tuple(GROUP_VALUES.index(p) for p in _SEARCH_PARTS)
+_SEARCH_POSITIONS = tuple(GROUP_VALUES.index(p) for p in SEARCH_PARTS)
 _SEARCH_TEXT_POSITION = GROUP_VALUES.index("search_text")
 _COMPARED = tuple(matching.LEAD_FIELDS)
 _compared = operator.itemgetter(*(GROUP_VALUES.index(name) for name in _COMPARED))
@@ -89,100 +55,6 @@ _EMAIL_POSITIONS = tuple(
     GROUP_VALUES.index(name) for name in ("email", "email_key", "email_status", "domain")
 )
 
-
-@dataclass(frozen=True, slots=True)
-class AcceptedRow:
-    number: int
-    clean: NormalisedLead
-    marketing_consent: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StagedBatch:
-    """A batch as strings and numbers (cheap to send between processes), values as the
-    database takes them (enums as their value, JSON as text), each group's and each row's
-    put into one line of COPY's text format (`storage.bulk.copy_line`; `copy_values` reads
-    one back)."""
-
-    groups: list[str]  # GROUP_VALUES of each group
-    complete: list[bool]  # the group gives all four parts of the search text
-    keys: list[str | None]  # the email key of each group
-    row_groups: list[int]  # the group of each row, in the order of the file
-    rows: list[str]  # ROW_VALUES of each row
-    # the rows saying yes to consent: (group number, the row with its address and number)
-    consents: list[tuple[int, ImportedRow]] = field(default_factory=list)
-
-
-def _attributes_text(attributes: dict[str, Any]) -> str:
-    return json_text(attributes) if attributes else "{}"
-
-
-def _fold(rows: Sequence[AcceptedRow]) -> Any:
-    """The incoming values of one address: its first row, with the later ones merged in as
-    the intake pipeline merges a second intake of the address."""
-    first = rows[0].clean
-    lead = SimpleNamespace(**{name: getattr(first, name) for name in _CLEAN_FIELDS})
-    lead.phone_key = first.phone
-    lead.attributes = dict(first.attributes)
-    for row in rows[1:]:
-        merge_into(cast(Lead, lead), row.clean)
-    return lead
-
-
-def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
-    """Group and fold the batch's rows and turn them into tuples for `write_batch`."""
-    numbers: dict[str, int] = {}
-    grouped: list[list[AcceptedRow]] = []  # in the order of each group's first row
-    row_groups: list[int] = []
-    staged_rows: list[str] = []
-    consents: list[tuple[int, ImportedRow]] = []
-    for row in rows:
-        clean = row.clean
-        key = clean.email_key
-        number = numbers.get(key) if key is not None else None
-        if number is None:  # without an address every intake makes a new lead
-            number = len(grouped)
-            grouped.append([row])
-            if key is not None:
-                numbers[key] = number
-        else:
-            grouped[number].append(row)
-        consent = "true" if row.marketing_consent else "false"
-        if row.marketing_consent:
-            consents.append((number, ImportedRow(row.number, clean.email, key, clean.phone)))
-        row_groups.append(number)
-        staged_rows.append(
-            copy_line(
-                (
-                    clean.channel.value,
-                    clean.source,
-                    clean.utm_source,
-                    clean.utm_medium,
-                    clean.utm_campaign,
-                    clean.utm_term,
-                    clean.utm_content,
-                    f'{{"import_id":{import_id},"row":{row.number},"marketing_consent":{consent}}}',
-                )
-            )
-        )
-    groups: list[str] = []
-    complete: list[bool] = []
-    keys: list[str | None] = []
-    for group in grouped:
-        lead: Any = group[0].clean if len(group) == 1 else _fold(group)
-        parts = _search_parts(lead)
-        values = list(_normalised_values(lead))
-        for position in _ENUM_POSITIONS:
-            if values[position] is not None:
-                values[position] = values[position].value
-        values += (_attributes_text(lead.attributes), lead.phone, lead_rules.search_text(*parts))
-        groups.append(copy_line(values))
-        complete.append(None not in parts)
-        keys.append(lead.email_key)
-    return StagedBatch(groups, complete, keys, row_groups, staged_rows, consents)
-
-
-# --- the database half -------------------------------------------------------------------
 
 _UPDATES = "import_updates"
 
@@ -271,14 +143,14 @@ def _search_texts_with_gaps(
         return
     ids = [i for _, i in found]
     if session.get_bind().dialect.name == "postgresql":
-        columns = ", ".join(f"l.{p}" for p in _SEARCH_PARTS)
+        columns = ", ".join(f"l.{p}" for p in SEARCH_PARTS)
         statement = text(  # a nested loop by primary key (write_batch turns hash joins off)
             f"SELECT l.id, {columns} FROM unnest(CAST(:ids AS bigint[])) AS i "  # noqa: S608
             "JOIN leads AS l ON l.id = i"
         )
         slices = [ids]
     else:
-        columns = ", ".join(_SEARCH_PARTS)
+        columns = ", ".join(SEARCH_PARTS)
         statement = text(
             f"SELECT id, {columns} FROM leads WHERE id IN :ids"  # noqa: S608
         ).bindparams(bindparam("ids", expanding=True))

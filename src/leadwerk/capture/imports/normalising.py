@@ -1,7 +1,7 @@
 """Rows → normalised, staged batches, in this process or in a pool of worker processes.
 
 Normalisation (`capture.rules.normalise`: email-validator, phonenumbers, name casing, quality
-flags) and staging (`bulk.stage`: grouping by address, tuples for the database) are pure
+flags) and staging (`staging.stage`: grouping by address, lines for the database) are pure
 Python and most of an import's Python time (see bench/import_leads.py), so they can run in
 worker processes while this one writes the batches before. Chunks come back in file order,
 which the resume relies on.
@@ -22,7 +22,7 @@ from typing import cast
 
 from leadwerk.capture import rules as capture_rules
 from leadwerk.capture.imports import rules
-from leadwerk.capture.imports.bulk import AcceptedRow, StagedBatch, stage
+from leadwerk.capture.imports.staging import AcceptedRow, StagedBatch, stage
 from leadwerk.capture.imports.types import RawRow
 from leadwerk.capture.types import Intake
 from leadwerk.leads.types import TouchpointType

@@ -7,7 +7,7 @@ from contextlib import closing
 
 import pytest
 
-from leadwerk.capture.imports import bulk, normalising
+from leadwerk.capture.imports import normalising, staging
 
 
 def test_bulk_collections_restore_pythons_settings_after_the_last_import() -> None:
@@ -25,7 +25,7 @@ def test_bulk_collections_restore_pythons_settings_after_the_last_import() -> No
 
 
 def _chunk(last: int) -> normalising.Chunk:
-    return normalising.Chunk(last, 1, bulk.StagedBatch([], [], [], [], []), [])
+    return normalising.Chunk(last, 1, staging.StagedBatch([], [], [], [], []), [])
 
 
 def test_ahead_yields_every_chunk_in_order() -> None:
