@@ -12,9 +12,7 @@ import json
 import math
 import os
 import platform
-import pwd
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -109,80 +107,6 @@ def scratch_database(kind: str, postgres_url: str = DEFAULT_POSTGRES_URL) -> Ite
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
-
-
-def _postgres_bindir() -> Path:
-    """The server binaries of the newest PostgreSQL installed (Debian keeps each version's in
-    /usr/lib/postgresql/N/bin)."""
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
-    )
-    if not found:
-        raise RuntimeError("no PostgreSQL server binaries (initdb) under /usr/lib/postgresql")
-    return found[-1].parent
-
-
-@contextlib.contextmanager
-def private_postgres(settings: Mapping[str, str]) -> Iterator[str]:
-    """A PostgreSQL server of this run's own, with `settings` (the machine's server keeps
-    its own): a cluster made by initdb in a temporary folder, listening only on a Unix
-    socket there, stopped and removed when the block ends. Yields the URL of its database
-    `bench`. As root, the server runs as the user `postgres` (initdb refuses root)."""
-    bindir = _postgres_bindir()
-    folder = Path(tempfile.mkdtemp(prefix="leadwerk-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        owner = pwd.getpwnam("postgres")
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = folder / "data"
-    options = " ".join(
-        f"-c {name}={value}" for name, value in {"listen_addresses": "''", **settings}.items()
-    )
-    pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-s"]
-    try:
-        subprocess.run(
-            [
-                *as_user,
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "bench",
-                "--locale=C.UTF-8",
-                "-E",
-                "UTF8",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                *pg_ctl,
-                "-l",
-                str(folder / "server.log"),
-                "-w",
-                "-o",
-                f"-k {folder} -p 5432 {options}",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        url = f"postgresql://bench@/postgres?host={folder}&port=5432"
-        admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text("CREATE DATABASE bench"))
-        finally:
-            admin.dispose()
-        yield url.replace("/postgres?", "/bench?")
-    finally:
-        if (data / "postmaster.pid").exists():
-            subprocess.run([*pg_ctl, "-m", "immediate", "stop"], check=False, capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def postgres_version(postgres_url: str = DEFAULT_POSTGRES_URL) -> str | None:

@@ -94,7 +94,7 @@ def _fold(rows: Sequence[AcceptedRow]) -> Any:
 
 
 def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
-    """Group and fold the batch's rows and turn them into tuples for `write_batch`."""
+    """Group and fold the batch's rows and put them into COPY lines for `bulk.write_batch`."""
     numbers: dict[str, int] = {}
     grouped: list[list[AcceptedRow]] = []  # in the order of each group's first row
     row_groups: list[int] = []
