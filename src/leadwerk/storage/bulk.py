@@ -13,35 +13,47 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg import Copy
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+@contextmanager
+def _copy(session: Session, table: str, columns: Sequence[str]) -> Iterator[Copy]:
+    """PostgreSQL's COPY … FROM STDIN into `table`, on the session's own connection."""
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    listed = ", ".join(quote(c) for c in columns)
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN") as copy,
+    ):
+        yield copy
+
+
 def load_rows(
     session: Session, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     connection = session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    listed = ", ".join(quote(c) for c in columns)
     if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN") as copy,
-        ):
+        with _copy(session, table, columns) as copy:
             for row in rows:
                 copy.write_row(row)
         return
     values = list(rows)
     if values:  # (an empty list would be taken for "no parameters")
+        quote = connection.dialect.identifier_preparer.quote
+        listed = ", ".join(quote(c) for c in columns)
         marks = ", ".join("?" for _ in columns)
         connection.exec_driver_sql(
             f"INSERT INTO {quote(table)} ({listed}) VALUES ({marks})",  # noqa: S608 - our names
@@ -118,18 +130,9 @@ def load_lines(
     data = "".join(
         ["\t".join([*[copy_field(v) for v in head], line]) + tail for head, line in rows]
     )
-    if not data:
-        return
-    connection = session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    listed = ", ".join(quote(c) for c in columns)
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN") as copy,
-    ):
-        copy.write(data)
+    if data:
+        with _copy(session, table, columns) as copy:
+            copy.write(data)
 
 
 def sqlite_next_id(session: Session, table: str) -> int:
