@@ -263,16 +263,15 @@ def _lookup(session: Session, column: str, keys: list[str], limit: int) -> list[
 
 def find_matches(
     session: Session,
+    active: ActiveModel,
     incoming: Sequence[Mapping[str, str | None]],
     keys: Sequence[tuple[str | None, str | None, str | None]],
 ) -> list[IntakeMatch | None]:
     """`find_match` for many intakes whose addresses no lead has (an import batch's new
-    rows): `incoming[i]` holds the compared fields (`LEAD_FIELDS`), `keys[i]` its phone,
-    name and sound key. Candidates come from one lookup per kind of key for the whole batch,
-    and every candidate pair is scored in one pass."""
-    active = active_model(session) if incoming else None
-    if active is None:
-        return [None] * len(incoming)
+    rows), with the model the caller found (`active_model`): `incoming[i]` holds the compared
+    fields (`LEAD_FIELDS`), `keys[i]` its phone, name and sound key. Candidates come from one
+    lookup per kind of key for the whole batch, and every candidate pair is scored in one
+    pass."""
     wanted: list[dict[str, list[int]]] = [{} for _ in _BULK_LOOKUPS]
     for n, row_keys in enumerate(keys):
         for (_, at, _), by_key in zip(_BULK_LOOKUPS, wanted, strict=True):

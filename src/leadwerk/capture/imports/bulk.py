@@ -290,10 +290,12 @@ def write_batch(
         _update_leads(session, rows, now)
     new = [n for n, lead_id in enumerate(lead_ids) if lead_id is None]
     matches: list[matching.IntakeMatch | None] = [None] * len(new)
-    if new and matching.active_model(session) is not None:
+    active = matching.active_model(session) if new else None
+    if active is not None:  # (the lines are read back only to compare them)
         incoming = [copy_values(groups[n]) for n in new]
         matches = matching.find_matches(
             session,
+            active,
             [dict(zip(_COMPARED, _compared(values), strict=True)) for values in incoming],
             [_match_keys(values) for values in incoming],
         )

@@ -34,6 +34,7 @@ class Context:
     mapping: dict[str, str]
     source: str | None
     import_id: int = 0  # for the touchpoints' properties; a dry run writes none
+    consents: bool = False  # stage the rows saying yes (an import with a consent text)
     columns: tuple[rules.MappedColumn, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,7 +79,9 @@ def normalise_chunk(records: Sequence[RawRow], last: int, context: Context) -> C
             rejected.append((raw, problems))
         else:
             accepted.append(row)
-    return Chunk(last, read, stage(accepted, context.import_id), rejected)
+    return Chunk(
+        last, read, stage(accepted, context.import_id, consents=context.consents), rejected
+    )
 
 
 # A worker process's context, set once by the pool's initializer.

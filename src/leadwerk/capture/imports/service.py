@@ -167,8 +167,10 @@ def check_options(
     )
 
 
-def _context(plan: Plan, source: str | None, import_id: int = 0) -> normalising.Context:
-    return normalising.Context(plan.layout.headers, plan.mapping, source, import_id)
+def _context(
+    plan: Plan, source: str | None, import_id: int = 0, consents: bool = False
+) -> normalising.Context:
+    return normalising.Context(plan.layout.headers, plan.mapping, source, import_id, consents)
 
 
 def _records(plan: Plan) -> Iterator[RawRow]:
@@ -339,7 +341,7 @@ def _run_batches(
     seen_keys: set[str] = set()
     normalised = normalising.normalised_chunks(
         _records(plan),
-        _context(plan, record.source, record.id),
+        _context(plan, record.source, record.id, consent is not None),
         skip=record.rows_done,
         size=batch_size,
         workers=workers,

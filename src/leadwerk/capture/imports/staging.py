@@ -73,7 +73,7 @@ class StagedBatch:
     keys: list[str | None]  # the email key of each group
     row_groups: list[int]  # the group of each row, in the order of the file
     rows: list[str]  # ROW_VALUES of each row
-    # the rows saying yes to consent: (group number, the row with its address and number)
+    # the rows saying yes to consent, when staged with `consents`: (group number, the row)
     consents: list[tuple[int, ImportedRow]] = field(default_factory=list)
 
 
@@ -93,13 +93,15 @@ def _fold(rows: Sequence[AcceptedRow]) -> Any:
     return lead
 
 
-def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
-    """Group and fold the batch's rows and put them into COPY lines for `bulk.write_batch`."""
+def stage(rows: Sequence[AcceptedRow], import_id: int, *, consents: bool = False) -> StagedBatch:
+    """Group and fold the batch's rows and put them into COPY lines for `bulk.write_batch`;
+    with `consents`, also the rows saying yes (only an import with a consent text records
+    them, and a third of a file's rows may say yes)."""
     numbers: dict[str, int] = {}
     grouped: list[list[AcceptedRow]] = []  # in the order of each group's first row
     row_groups: list[int] = []
     staged_rows: list[str] = []
-    consents: list[tuple[int, ImportedRow]] = []
+    saying_yes: list[tuple[int, ImportedRow]] = []
     for row in rows:
         clean = row.clean
         key = clean.email_key
@@ -112,8 +114,8 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
         else:
             grouped[number].append(row)
         consent = "true" if row.marketing_consent else "false"
-        if row.marketing_consent:
-            consents.append((number, ImportedRow(row.number, clean.email, key, clean.phone)))
+        if row.marketing_consent and consents:
+            saying_yes.append((number, ImportedRow(row.number, clean.email, key, clean.phone)))
         row_groups.append(number)
         staged_rows.append(
             copy_line(
@@ -143,4 +145,4 @@ def stage(rows: Sequence[AcceptedRow], import_id: int) -> StagedBatch:
         groups.append(copy_line(values))
         complete.append(None not in parts)
         keys.append(lead.email_key)
-    return StagedBatch(groups, complete, keys, row_groups, staged_rows, consents)
+    return StagedBatch(groups, complete, keys, row_groups, staged_rows, saying_yes)
