@@ -17,6 +17,7 @@ import phonenumbers
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 
+from leadwerk.capture import phones
 from leadwerk.capture.quality import rules as quality
 from leadwerk.capture.quality.rules import (  # re-exported for spam defence
     is_disposable_domain as is_disposable_domain,
@@ -209,9 +210,14 @@ def _plain_email(value: str) -> str | None:
     if match is None or len(match["local"]) > 64 or len(value) > 254:
         return None
     domain = match["domain"].lower()
-    if "--" in domain or any(domain == d or domain.endswith("." + d) for d in _SPECIAL_USE):
+    if "--" in domain or _special_use(domain):
         return None  # refused, or an IDNA form ("xn--"): email-validator decides
     return f"{match['local']}@{domain}"
+
+
+@lru_cache(maxsize=65_536)  # domains repeat: a few big providers and each company's own
+def _special_use(domain: str) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in _SPECIAL_USE)
 
 
 def normalise_email(value: str | None) -> tuple[str | None, str | None]:
@@ -260,7 +266,7 @@ def parse_phone(
     if value is None:
         return None, None, None
     try:
-        parsed = phonenumbers.parse(value, country or None)
+        parsed = phones.parse(value, country or None)
     except phonenumbers.NumberParseException:
         return (
             None,
@@ -282,7 +288,7 @@ def _stable_e164(e164: str, parsed: phonenumbers.PhoneNumber) -> bool:
         return False
     if not parsed.italian_leading_zero:
         return True
-    again = phonenumbers.parse(e164, None)
+    again = phones.parse(e164, None)
     return phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164) == e164
 
 

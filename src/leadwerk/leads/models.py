@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadwerk.leads.types import (
@@ -20,6 +20,13 @@ from leadwerk.leads.types import (
     TouchpointType,
 )
 from leadwerk.storage.base import Base, BigId, EnumValue, JSONDoc, UTCDateTime, utcnow
+
+
+def _present(name: str, column: str) -> Index:
+    """An index of the rows where `column` is set: imports bring millions of rows without
+    it, which would all be entries no lookup by a value reads."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, postgresql_where=where, sqlite_where=where)
 
 
 class Account(Base):
@@ -81,6 +88,9 @@ class Lead(Base):
         Index("ix_leads_phone_key_id", "phone_key", "id"),
         Index("ix_leads_name_key_id", "name_key", "id"),
         Index("ix_leads_sound_key_id", "sound_key", "id"),
+        # Optional links, looked up by a value: only the leads that have one (migration 0018).
+        _present("ix_leads_account_id", "account_id"),
+        _present("ix_leads_team_id", "team_id"),
         # An id once given is never given again, also after the lead was merged away (so an
         # undo can bring it back under its own id): SQLite reuses the largest rowid otherwise.
         {"sqlite_autoincrement": True},
@@ -110,9 +120,7 @@ class Lead(Base):
     phone_status: Mapped[PhoneStatus | None] = mapped_column(EnumValue(PhoneStatus))
     seniority: Mapped[Seniority | None] = mapped_column(EnumValue(Seniority))
     job_function: Mapped[JobFunction | None] = mapped_column(EnumValue(JobFunction))
-    account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
-    )
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     # where it came from (first touch)
     source: Mapped[str | None] = mapped_column(String(100))
     utm_source: Mapped[str | None] = mapped_column(String(200))
@@ -132,9 +140,7 @@ class Lead(Base):
     grade: Mapped[str | None] = mapped_column(String(1))
     # ownership
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    team_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teams.id", ondelete="SET NULL"), index=True
-    )
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -149,15 +155,16 @@ class Touchpoint(Base):
     """One interaction of a lead with us: a form, a page view, a call, an import row."""
 
     __tablename__ = "touchpoints"
-    __table_args__ = (Index("ix_touchpoints_lead_id_occurred_at", "lead_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_touchpoints_lead_id_occurred_at", "lead_id", "occurred_at"),
+        _present("ix_touchpoints_campaign_id", "campaign_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     type: Mapped[TouchpointType] = mapped_column(EnumValue(TouchpointType))
     channel: Mapped[Channel] = mapped_column(EnumValue(Channel))
-    campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
-    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(String(100))
     utm_source: Mapped[str | None] = mapped_column(String(200))
     utm_medium: Mapped[str | None] = mapped_column(String(200))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, text
+from sqlalchemy import bindparam, inspect, text
 
 from leadwerk import schema
 from leadwerk.storage.base import Base
@@ -59,3 +59,26 @@ def test_sqlite_pragmas(tmp_sqlite_url: str) -> None:
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
     finally:
         engine.dispose()
+
+
+def test_optional_links_are_indexed_only_where_set(fresh_database_url: str) -> None:
+    """Migration 0018: an import's millions of rows without an account, team or campaign
+    add no entries to those indexes."""
+    engine = make_engine(fresh_database_url, pool_size=1)
+    names = ("ix_leads_account_id", "ix_leads_team_id", "ix_touchpoints_campaign_id")
+    if engine.dialect.name == "postgresql":
+        query = text("SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN :names")
+    else:
+        query = text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN :names")
+    try:
+        with engine.connect() as conn:
+            query = query.bindparams(bindparam("names", expanding=True))
+            definitions = {n: d for n, d in conn.execute(query, {"names": names})}
+    finally:
+        engine.dispose()
+    assert set(definitions) == set(names)
+    for name, definition in definitions.items():
+        column = name.split("_", 2)[2]
+        assert f"WHERE ({column} IS NOT NULL)" in definition or (
+            f"WHERE {column} IS NOT NULL" in definition
+        ), definition

@@ -11,6 +11,7 @@ from functools import lru_cache
 import phonenumbers
 from disposable_email_domains import blocklist
 
+from leadwerk.capture import phones
 from leadwerk.leads.rules import fold
 from leadwerk.leads.types import EmailStatus, JobFunction, PhoneStatus, Seniority
 
@@ -84,15 +85,23 @@ def is_disposable_domain(domain: str | None) -> bool:
     """True for a throwaway provider from the `disposable-email-domains` list, subdomains too."""
     if not domain:
         return False
-    parts = domain.lower().rstrip(".").split(".")
+    return _disposable(domain.lower())
+
+
+@lru_cache(maxsize=65_536)  # the few big providers and each company's domain, again and again
+def _disposable(domain: str) -> bool:
+    parts = domain.rstrip(".").split(".")
     return any(".".join(parts[i:]) in blocklist for i in range(len(parts) - 1))
+
+
+_ROLE_SEPARATORS = str.maketrans("", "", ".-_")
 
 
 def is_role_address(email: str | None) -> bool:
     if not email or "@" not in email:
         return False
     local = fold(email.rsplit("@", 1)[0]).split("+", 1)[0]
-    return re.sub(r"[.\-_]", "", local) in ROLE_LOCAL_PARTS
+    return local.translate(_ROLE_SEPARATORS) in ROLE_LOCAL_PARTS
 
 
 def email_status(email: str | None, *, has_mx: bool | None = None) -> EmailStatus | None:
@@ -121,7 +130,7 @@ def phone_status(number: phonenumbers.PhoneNumber | None) -> PhoneStatus | None:
     """The line type of a parsed number; `unverified` when it is only possible by length."""
     if number is None:
         return None
-    kind = phonenumbers.number_type(number)  # UNKNOWN is what is_valid_number refuses
+    kind = phones.number_type(number)  # UNKNOWN is what is_valid_number refuses
     if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return PhoneStatus.UNVERIFIED
     return _LINE_TYPES.get(kind, PhoneStatus.OTHER)
