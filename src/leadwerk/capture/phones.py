@@ -22,6 +22,7 @@ every region and type, and generated numbers in every shape.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 import phonenumbers
@@ -34,8 +35,9 @@ from phonenumbers import (
 )
 
 # "+", a digit that may start a country code, then digits, at most two separators between
-# two of them, ending in a digit.
+# two of them, ending in a digit; without the "+", at least three digits.
 _INTERNATIONAL = re.compile(r"\+[1-9](?:[ \-./()]{0,2}[0-9])+")
+_NATIONAL = re.compile(r"[0-9](?:[ \-./()]{0,2}[0-9]){2,}")
 _SEPARATORS = str.maketrans("", "", " -./()")
 # What the library accepts as a national significant number (its _MIN/_MAX_LENGTH_FOR_NSN).
 _SHORTEST, _LONGEST = 2, 17
@@ -43,13 +45,17 @@ _SHORTEST, _LONGEST = 2, 17
 
 def parse(value: str, region: str | None) -> PhoneNumber:
     """As `phonenumbers.parse(value, region)`: the number, or NumberParseException."""
-    number = _international(value) if value.startswith("+") else None
+    if value.startswith("+"):
+        number = _international(value)
+    else:
+        number = _national(value, region) if region else None
     return number if number is not None else phonenumbers.parse(value, region)
 
 
 def _international(value: str) -> PhoneNumber | None:
-    """The number written as "+<country code><national number>", or None where the
-    library's own rules have to decide."""
+    """A number written as "+<country code><national number>", or None where the library's
+    own rules have to decide. The country code is the first one to three digits that name
+    one, as the library reads it."""
     if _INTERNATIONAL.fullmatch(value) is None:
         return None
     digits = value[1:].translate(_SEPARATORS)
@@ -59,14 +65,51 @@ def _international(value: str) -> PhoneNumber | None:
             break
     else:
         return None  # no such country code: the library's error message
-    national = digits[size:]
+    plan = _code_plan(code)
+    if plan is None:
+        return None
+    return _number(code, _without_national_prefix(plan, digits[size:]))
+
+
+def _national(value: str, region: str) -> PhoneNumber | None:
+    """A number written as dialled inside `region` ("030 1234567", "0171/1234567"), or None
+    where the library's own rules have to decide: one dialled abroad (it starts with the
+    region's international prefix, "00") or one that may start with the region's country
+    code ("49 30 …")."""
+    if _NATIONAL.fullmatch(value) is None:
+        return None
+    plan = _region_plan(region)
+    if plan is None:
+        return None
+    digits = value.translate(_SEPARATORS)
+    if plan.abroad.match(digits) or digits.startswith(plan.code_text):
+        return None
+    return _number(plan.code, _without_national_prefix(plan, digits))
+
+
+def _without_national_prefix(plan: _Plan, digits: str) -> str:
+    """The national number without its national prefix ("0"), taken off as the library takes
+    it off: unless the number fits the region's pattern with the prefix and not without it,
+    and only when what is left has a possible length (or is longer than any)."""
+    stripped = plan.prefix.match(digits) if plan.prefix is not None else None
+    if stripped is None:
+        return digits
+    rest = digits[stripped.end() :]
+    if plan.general.fullmatch(digits) is not None and plan.general.fullmatch(rest) is None:
+        return digits
+    length = len(rest)
+    if length in plan.local or not (length in plan.lengths or length > plan.lengths[-1]):
+        return digits  # (`local` is disjoint from `lengths` in every region today)
+    return rest
+
+
+def _number(code: int, national: str) -> PhoneNumber | None:
+    """The number of a country code and a national number, marked as the library marks a
+    national number with leading zeros; None for a length the library refuses."""
     if not _SHORTEST <= len(national) <= _LONGEST:
         return None
-    prefix = _national_prefix(code)
-    if prefix is None or prefix.match(national):
-        return None  # unknown metadata, or a national prefix the library may strip
     number = PhoneNumber(country_code=code, national_number=int(national))
-    if len(national) > 1 and national[0] == "0":  # as the library marks leading zeros
+    if len(national) > 1 and national[0] == "0":
         number.italian_leading_zero = True
         zeros = 1
         while zeros < len(national) - 1 and national[zeros] == "0":
@@ -76,21 +119,58 @@ def _international(value: str) -> PhoneNumber | None:
     return number
 
 
-_NEVER = re.compile(r"(?!)")
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What parsing needs of a region's metadata, compiled once."""
+
+    code: int
+    code_text: str
+    abroad: re.Pattern[str]  # its international (IDD) prefix
+    prefix: re.Pattern[str] | None  # its national prefix for parsing, if it has one
+    general: re.Pattern[str]  # the pattern of all its numbers
+    lengths: tuple[int, ...]  # their possible lengths, ascending
+    local: frozenset[int]  # lengths only dialled locally
 
 
 @cache
-def _national_prefix(code: int) -> re.Pattern[str] | None:
-    """What the country's metadata strips from the front of a national number as a national
-    prefix (a pattern that never matches where it strips nothing); None without metadata."""
+def _region_plan(region: str) -> _Plan | None:
+    return _plan(PhoneMetadata.metadata_for_region(region, None))
+
+
+@cache
+def _code_plan(code: int) -> _Plan | None:
+    """The plan of the country code's main region (or of a non-geographic code itself), whose
+    metadata the library reads a "+" number with."""
     region = phonenumbers.region_code_for_country_code(code)
-    metadata = (
-        None if region is None else PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-    )
-    if metadata is None:
+    return _plan(PhoneMetadata.metadata_for_region_or_calling_code(code, region))
+
+
+def _plan(metadata: PhoneMetadata | None) -> _Plan | None:
+    """None where the shortcut does not apply: no metadata, or a national prefix that
+    carries a carrier code or is rewritten (Argentina, Mexico, ...)."""
+    if metadata is None or metadata.country_code is None:
         return None
-    pattern = metadata.national_prefix_for_parsing
-    return re.compile(pattern) if pattern else _NEVER
+    general = metadata.general_desc
+    prefix = metadata.national_prefix_for_parsing or None
+    if (
+        (
+            prefix is not None
+            and (metadata.national_prefix_transform_rule or re.compile(prefix).groups)
+        )
+        or general is None
+        or not general.national_number_pattern
+        or not general.possible_length
+    ):
+        return None
+    return _Plan(
+        code=metadata.country_code,
+        code_text=str(metadata.country_code),
+        abroad=re.compile(metadata.international_prefix or r"(?!)"),
+        prefix=re.compile(prefix) if prefix is not None else None,
+        general=re.compile(general.national_number_pattern),
+        lengths=tuple(general.possible_length),
+        local=frozenset(general.possible_length_local_only or ()),
+    )
 
 
 # (the type, as the library's int constant; the possible lengths; the pattern)

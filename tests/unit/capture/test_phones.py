@@ -78,12 +78,35 @@ def test_every_example_number_reads_and_types_as_in_the_library(region: str | No
             _same(written, region)
 
 
+NATIONAL_EXAMPLES = sorted(
+    {
+        (region, phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL))
+        for region in REGIONS
+        for kind in TYPES
+        if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+    }
+)
+
+
+def test_every_example_number_written_nationally_reads_as_in_the_library() -> None:
+    assert len(NATIONAL_EXAMPLES) > 1000
+    for region, written in NATIONAL_EXAMPLES:
+        digits = "".join(c for c in written if c.isdigit())
+        for value in (written, digits, digits[1:], f"0{digits}", f"00{digits}", f"{digits}99"):
+            for parsed_in in (region, "DE", "US", "IT"):
+                _same(value, parsed_in)
+
+
 def test_the_shortcut_takes_the_common_forms() -> None:
     """It is a shortcut only if it is taken: written with + and the country code."""
-    for value in ("+4917612345678", "+49 30 1234567", "+1 (415) 555-2671", "+43 660 9346723"):
-        assert phones._international(value) is not None
-    for value in ("+49 (0) 30 1234567", "030 1234567", "+49 30 1234567 ext. 12", "+999 123"):
+    for value in ("+4917612345678", "+49 30 1234567", "+1 (415) 555-2671", "+49 (0) 30 1234567"):
+        assert phones._international(value) is not None, value
+    for value in ("030 1234567", "+49 30 1234567 ext. 12", "+999 123", "+54 9 11 1234 5678"):
         assert phones._international(value) is None
+    for value, region in (("030 1234567", "DE"), ("0171/1234567", "DE"), ("0660 9346723", "AT")):
+        assert phones._national(value, region) is not None
+    for value, region in (("0049 30 1234567", "DE"), ("49 30 1234567", "DE"), ("011 2", "US")):
+        assert phones._national(value, region) is None
 
 
 SEPARATOR = st.sampled_from(["", "", "", " ", "-", ".", "/", "(", ")", "  ", " / ", "x", "#"])
@@ -101,6 +124,25 @@ def written_numbers(draw: st.DrawFn) -> str:
         parts.append(digit)
     parts.append(draw(st.sampled_from(["", "", " ", " ext. 7", "x12", ";ext=3", "a"])))
     return "".join(parts)
+
+
+@st.composite
+def dialled_numbers(draw: st.DrawFn) -> str:
+    """A number as dialled inside a country: national prefixes, international prefixes,
+    country codes without a plus, separators."""
+    start = draw(st.sampled_from(["0", "0", "00", "000", "011", "1", "49", "39", "8", "9", ""]))
+    digits = start + draw(st.text(alphabet="0123456789", min_size=0, max_size=16))
+    parts = []
+    for digit in digits:
+        parts.append(draw(SEPARATOR))
+        parts.append(digit)
+    return "".join(parts).lstrip(" -./()x#")
+
+
+@settings(max_examples=3000)
+@given(value=dialled_numbers(), region=st.sampled_from(REGIONS))
+def test_any_dialled_number_reads_as_in_the_library(value: str, region: str) -> None:
+    _same(value, region)
 
 
 @settings(max_examples=3000)
