@@ -6,7 +6,8 @@ What it does, on a scratch database (a SQLite file or a fresh PostgreSQL databas
    then VACUUM ANALYZE on PostgreSQL (untimed: a database in use is vacuumed);
 2. writes a realistic German CSV (semicolons, `Vorname;Nachname;E-Mail;…`) of `--rows` rows:
    `--match` of them (default half) are existing leads again (same address, some values
-   changed), the rest new people from the demo generator with another seed;
+   changed), the rest new people from the demo generator with another seed; phone numbers
+   a third each as stored (E.164), in international and in national form;
 3. times the import end to end, in process: reading, detection, hashing, normalisation,
    identity lookup, writes, progress commits (what `leadwerk import leads FILE` runs);
 4. baseline in the same run (PostgreSQL): COPY of the same file into a bare table of text
@@ -34,6 +35,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import text
 
 from _common import emit, machine, postgres_version, progress, scratch_database
@@ -67,8 +69,26 @@ HEADER = (
 COUNTRY_NAMES = {"DE": "Deutschland", "AT": "Österreich", "CH": "Schweiz"}
 
 
+# How a file writes a phone number: as stored (E.164), in international and in national form.
+_PHONE_FORMATS = (
+    None,
+    phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    phonenumbers.PhoneNumberFormat.NATIONAL,
+)
+
+
+def _as_written(phone: str | None, rng: random.Random) -> str:
+    """The number in one of the three forms a German export has ("+4917612345678",
+    "+49 176 12345678", "0176 12345678"), a third each."""
+    form = rng.choice(_PHONE_FORMATS)
+    if not phone or form is None:
+        return phone or ""
+    return phonenumbers.format_number(phonenumbers.parse(phone), form)
+
+
 def _new_people(count: int, seed: int) -> list[list[Any]]:
     generator = DemoGenerator(DemoSpec(seed=seed, leads=count, today=TODAY))
+    rng = random.Random(seed)
     rows: list[list[Any]] = []
     for batch in generator.batches(generator.synthetic_references(), 5000):
         for lead in batch.leads:
@@ -77,7 +97,7 @@ def _new_people(count: int, seed: int) -> list[list[Any]]:
                     lead.first_name,
                     lead.last_name,
                     lead.email,
-                    lead.phone or "",
+                    _as_written(lead.phone, rng),
                     lead.company or "",
                     lead.job_title or "",
                     COUNTRY_NAMES.get(lead.country, lead.country),
@@ -110,7 +130,7 @@ def write_csv(db: Database, path: Path, rows: int, match: float, seed: int) -> i
                 first,
                 last,
                 email.upper() if rng.random() < 0.1 else email,
-                phone or "",
+                _as_written(phone, rng),
                 company or "",
                 rng.choice(["Einkauf", job or "", "Head of Sales"]),
                 COUNTRY_NAMES.get(country, country or ""),

@@ -5,13 +5,15 @@ Python functions and a dozen regular expressions through its own compile cache, 
 its line type up to twelve more; together 20 µs, a quarter of an import's normalisation per
 row (bench/import_leads.py). Two shortcuts give the library's own answers for less:
 
-- `parse`: a number written in international form, "+" and the country code followed by
-  digits and the usual separators ("+49 30 1234567", "+1 (415) 555-2671", "+4917612345678",
-  what ad platforms, form widgets and most CRM exports hand over), is read directly: the
-  country code is the first one to three digits that name one, as the library reads it, and
-  the rest is the national number. Everything else goes to `phonenumbers.parse`, and so does
-  a national number that starts with what its country's metadata strips as a national
-  prefix ("+49 (0) 30 …"), whose handling depends on the length rules of the region.
+- `parse`: a number made of digits and the usual separators, written with "+" and the
+  country code ("+49 30 1234567", "+1 (415) 555-2671", what ad platforms, form widgets and
+  most CRM exports hand over) or as dialled inside the row's country ("030 1234567",
+  "0171/1234567", what German lists hold), is read by the library's own rules for these
+  two forms: the country code is the first one to three digits that name one; a number
+  dialled at home is not one dialled abroad and does not start with the country code; the
+  national prefix ("0") comes off when the rest still fits the region's pattern and
+  lengths. Everything else (extensions, letters, "0049 …", a country whose national prefix
+  carries a carrier code or is rewritten) goes to `phonenumbers.parse`.
 - `number_type`: the same checks in the same order as `phonenumbers.number_type`, with each
   region's patterns compiled once instead of looked up in a cache for every check.
 
