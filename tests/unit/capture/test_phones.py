@@ -98,7 +98,7 @@ def test_every_example_number_written_nationally_reads_as_in_the_library() -> No
 
 
 def test_the_shortcut_takes_the_common_forms() -> None:
-    """It is a shortcut only if it is taken: written with + and the country code."""
+    """A shortcut only helps when it is taken: the forms it is for take it, others do not."""
     for value in ("+4917612345678", "+49 30 1234567", "+1 (415) 555-2671", "+49 (0) 30 1234567"):
         assert phones._international(value) is not None, value
     for value in ("030 1234567", "+49 30 1234567 ext. 12", "+999 123", "+54 9 11 1234 5678"):
