@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadwerk.leads.types import (
@@ -19,14 +19,15 @@ from leadwerk.leads.types import (
     Temperature,
     TouchpointType,
 )
-from leadwerk.storage.base import Base, BigId, EnumValue, JSONDoc, UTCDateTime, utcnow
-
-
-def _present(name: str, column: str) -> Index:
-    """An index of the rows where `column` is set: imports bring millions of rows without
-    it, which would all be entries no lookup by a value reads."""
-    where = text(f"{column} IS NOT NULL")
-    return Index(name, column, postgresql_where=where, sqlite_where=where)
+from leadwerk.storage.base import (
+    Base,
+    BigId,
+    EnumValue,
+    JSONDoc,
+    UTCDateTime,
+    index_where_set,
+    utcnow,
+)
 
 
 class Account(Base):
@@ -89,8 +90,8 @@ class Lead(Base):
         Index("ix_leads_name_key_id", "name_key", "id"),
         Index("ix_leads_sound_key_id", "sound_key", "id"),
         # Optional links, looked up by a value: only the leads that have one (migration 0018).
-        _present("ix_leads_account_id", "account_id"),
-        _present("ix_leads_team_id", "team_id"),
+        index_where_set("ix_leads_account_id", "account_id"),
+        index_where_set("ix_leads_team_id", "team_id"),
         # An id once given is never given again, also after the lead was merged away (so an
         # undo can bring it back under its own id): SQLite reuses the largest rowid otherwise.
         {"sqlite_autoincrement": True},
@@ -157,7 +158,7 @@ class Touchpoint(Base):
     __tablename__ = "touchpoints"
     __table_args__ = (
         Index("ix_touchpoints_lead_id_occurred_at", "lead_id", "occurred_at"),
-        _present("ix_touchpoints_campaign_id", "campaign_id"),
+        index_where_set("ix_touchpoints_campaign_id", "campaign_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -85,3 +95,10 @@ def in_slices(values: Sequence[T]) -> list[list[T]]:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def index_where_set(name: str, *columns: str) -> Index:
+    """An index of the rows whose first column is set (partial, on PostgreSQL and SQLite):
+    for a column most rows leave empty and that is only looked up by a value."""
+    where = text(f"{columns[0]} IS NOT NULL")
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)

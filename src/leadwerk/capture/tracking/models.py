@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadwerk.capture.tracking.types import EventType
 from leadwerk.leads.types import Channel
-from leadwerk.storage.base import Base, BigId, EnumValue, JSONDoc, UTCDateTime, utcnow
+from leadwerk.storage.base import (
+    Base,
+    BigId,
+    EnumValue,
+    JSONDoc,
+    UTCDateTime,
+    index_where_set,
+    utcnow,
+)
 
 
 class Visitor(Base):
@@ -43,13 +51,7 @@ class TrackingEvent(Base):
     __table_args__ = (
         Index("ix_tracking_events_visitor_id_occurred_at", "visitor_id", "occurred_at"),
         # Partial: most events are anonymous and need no entry until they are stitched.
-        Index(
-            "ix_tracking_events_lead_id_occurred_at",
-            "lead_id",
-            "occurred_at",
-            postgresql_where=text("lead_id IS NOT NULL"),
-            sqlite_where=text("lead_id IS NOT NULL"),
-        ),
+        index_where_set("ix_tracking_events_lead_id_occurred_at", "lead_id", "occurred_at"),
         Index("ix_tracking_events_received_at", "received_at"),
     )
 
